@@ -1,0 +1,82 @@
+"""The command line: `python -m companion_app serve` and `python -m companion_app chat`."""
+
+import argparse
+import importlib.util
+import logging
+import os
+import subprocess
+import sys
+
+from companion_app import create_app
+from companion_app.settings import read_environment
+
+PRODUCTION_NEEDS_KEY = (
+    "error: --production needs SECRET_KEY in the environment (or .env), shared by every worker; "
+    'make one with: python -c "import secrets; print(secrets.token_hex(32))"'
+)
+
+
+def build_parser():
+    """The argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(prog="python -m companion_app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the counter webhook on a local port")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--port", type=int, default=5000, help="port to listen on (default 5000)")
+    serve.add_argument(
+        "--production",
+        action="store_true",
+        help="run under gunicorn with several workers (needs SECRET_KEY)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers (with --production)"
+    )
+    serve.set_defaults(handler=run_serve)
+    return parser
+
+
+def gunicorn_command(host, port, workers):
+    """The gunicorn command line that serves the app factory."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "companion_app:create_app()",
+    ]
+
+
+def run_serve(args):
+    """Serve the webhook: werkzeug's development server, or gunicorn with --production."""
+    if args.production:
+        if "SECRET_KEY" not in read_environment():
+            print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
+            return 2
+        if os.name == "nt" or importlib.util.find_spec("gunicorn") is None:
+            print(
+                "error: gunicorn is not available here (it does not run on Windows); "
+                "install the 'production' extra or run without --production.",
+                file=sys.stderr,
+            )
+            return 2
+        return subprocess.call(gunicorn_command(args.host, args.port, args.workers))
+    app = create_app()
+    print(f"Serving the counter webhook on http://{args.host}:{args.port}/sms (Ctrl-C to stop)")
+    app.run(host=args.host, port=args.port)
+    return 0
+
+
+def main(argv=None):
+    """Entry point: parse the arguments and run the chosen command."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,76 @@
+"""Serve a WSGI app on a real local port from a notebook or script, and stop it cleanly."""
+
+import threading
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without the per-request log line (it would land in a later notebook cell)."""
+
+    def log_request(self, code="-", size="-"):
+        """Log nothing for a normal request."""
+
+
+class LocalServer:
+    """A werkzeug server on a free port in a daemon thread; use as a context manager or call stop()."""
+
+    def __init__(self, app, host="127.0.0.1", port=0):
+        self._server = make_server(
+            host, port, app, threaded=True, request_handler=QuietRequestHandler
+        )
+        self.host = host
+        self.port = self._server.server_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"LocalServer:{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def running(self):
+        """True until stop() is called."""
+        return self._thread.is_alive()
+
+    def stop(self):
+        """Stop serving and free the port; calling it twice is harmless."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def __repr__(self):
+        state = "running" if self.running else "stopped"
+        return f"<LocalServer {self.url} {state}>"
+
+
+_named = {}
+
+
+def serve(app, name="default", host="127.0.0.1", port=0):
+    """Start app on a free port; a server started earlier under the same name is stopped first.
+
+    This is what makes re-running a notebook cell safe: the old server does not keep its port.
+    """
+    stop(name)
+    server = _named[name] = LocalServer(app, host=host, port=port)
+    return server
+
+
+def stop(name="default"):
+    """Stop the server started under `name`, if any."""
+    server = _named.pop(name, None)
+    if server is not None:
+        server.stop()
+
+
+def stop_all():
+    """Stop every server started with serve()."""
+    for name in list(_named):
+        stop(name)

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from dotenv import dotenv_values
+from dotenv import dotenv_values, find_dotenv
 
 #: A small example caller directory: E.164 number -> name.
 DEFAULT_CALLERS = {
@@ -26,15 +26,36 @@ SETTING_NAMES = (
 #: The settings that are secrets: shown only as "set" or "not set".
 SECRET_NAMES = frozenset({"SECRET_KEY", "TWILIO_AUTH_TOKEN", "NGROK_AUTHTOKEN"})
 
+#: The settings that reach a real Twilio account or ngrok.
+LIVE_NAMES = frozenset(
+    {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER", "NGROK_AUTHTOKEN"}
+)
+
+#: When this environment variable is set, every live setting is ignored. The test suite sets it,
+#: so `make test` never touches a real account and notebook outputs match the committed ones.
+OFFLINE_SWITCH = "SMS_COOKIES_OFFLINE"
+
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def find_env_file(env_file=".env"):
+    """The .env file to read: ".env" is looked for in the working folder and then its parents."""
+    if not env_file:
+        return None
+    if env_file == ".env":
+        return find_dotenv(".env", usecwd=True) or None
+    return env_file if Path(env_file).is_file() else None
 
 
 def read_environment(env_file=".env"):
     """Return the known settings that are set: the process environment wins over the .env file."""
     values = {}
-    if env_file and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if k in SETTING_NAMES})
+    path = find_env_file(env_file)
+    if path:
+        values.update({k: v for k, v in dotenv_values(path).items() if k in SETTING_NAMES})
     values.update({k: os.environ[k] for k in SETTING_NAMES if k in os.environ})
+    if os.environ.get(OFFLINE_SWITCH, "").lower() in _TRUE:
+        values = {k: v for k, v in values.items() if k not in LIVE_NAMES}
     return {k: v.strip() for k, v in values.items() if v and v.strip()}
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from companion_app import create_app
-from companion_app.settings import SETTING_NAMES
+from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
 
 #: The auth token of twilio-python's published signature test vector.
 TEST_AUTH_TOKEN = "12345"
@@ -16,7 +16,7 @@ TWILIO_NUMBER = "+14155550199"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
     """Keep the machine's settings out of every test: no setting variables and no .env file."""
-    for name in SETTING_NAMES:
+    for name in (*SETTING_NAMES, OFFLINE_SWITCH):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

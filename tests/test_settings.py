@@ -21,6 +21,22 @@ def test_environment_overrides_the_env_file(tmp_path, monkeypatch):
     assert app.config["PUBLIC_URL"] == "https://file.example"
 
 
+def test_env_file_is_found_in_a_parent_folder(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("PUBLIC_URL=https://file.example\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert create_app().config["PUBLIC_URL"] == "https://file.example"
+
+
+def test_offline_switch_hides_every_credential(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("NGROK_AUTHTOKEN=abc\nSECRET_KEY=kept\n")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "t")
+    monkeypatch.setenv("SMS_COOKIES_OFFLINE", "1")
+    assert read_environment() == {"SECRET_KEY": "kept"}
+    assert describe_environment().startswith("Offline mode")
+
+
 def test_env_file_can_be_turned_off(tmp_path):
     (tmp_path / ".env").write_text("PUBLIC_URL=https://file.example\n")
     assert create_app({"ENV_FILE": None}).config["PUBLIC_URL"] is None

@@ -26,13 +26,9 @@ SETTING_NAMES = (
 #: The settings that are secrets: shown only as "set" or "not set".
 SECRET_NAMES = frozenset({"SECRET_KEY", "TWILIO_AUTH_TOKEN", "NGROK_AUTHTOKEN"})
 
-#: The settings that reach a real Twilio account or ngrok.
-LIVE_NAMES = frozenset(
-    {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER", "NGROK_AUTHTOKEN"}
-)
-
-#: When this environment variable is set, every live setting is ignored. The test suite sets it,
-#: so `make test` never touches a real account and notebook outputs match the committed ones.
+#: When this environment variable is set, every setting (environment and .env) is ignored, as on a
+#: fresh machine. The test suite sets it, so `make test` never touches a real account and notebook
+#: outputs match the committed ones whatever the developer has configured.
 OFFLINE_SWITCH = "SMS_COOKIES_OFFLINE"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -49,13 +45,13 @@ def find_env_file(env_file=".env"):
 
 def read_environment(env_file=".env"):
     """Return the known settings that are set: the process environment wins over the .env file."""
+    if os.environ.get(OFFLINE_SWITCH, "").lower() in _TRUE:
+        return {}
     values = {}
     path = find_env_file(env_file)
     if path:
         values.update({k: v for k, v in dotenv_values(path).items() if k in SETTING_NAMES})
     values.update({k: os.environ[k] for k in SETTING_NAMES if k in os.environ})
-    if os.environ.get(OFFLINE_SWITCH, "").lower() in _TRUE:
-        values = {k: v for k, v in values.items() if k not in LIVE_NAMES}
     return {k: v.strip() for k, v in values.items() if v and v.strip()}
 
 

@@ -93,3 +93,30 @@ def _remembers_name(verdict, app):
         f"a new client got {stranger.status_code} {_text(stranger)!r}: greet someone with no "
         "cookie and no ?name= as a stranger",
     )
+
+
+def check_secret_key(key):
+    """Notebook 00: a secret key is a long random string, not a word someone could guess."""
+    verdict = Verdict("A good secret key")
+    if not verdict.expect(
+        isinstance(key, str),
+        "it is a string",
+        f"it is a {type(key).__name__}: make a string, e.g. with secrets.token_hex(32)",
+    ):
+        return verdict
+    verdict.expect(
+        len(key) >= 32,
+        f"it is {len(key)} characters long (32 or more)",
+        f"it is only {len(key)} characters long: use at least 32 (secrets.token_hex(32) gives 64)",
+    )
+    verdict.expect(
+        len(set(key)) >= 10,
+        "it mixes many different characters",
+        "it repeats the same few characters: let the secrets module choose them",
+    )
+    verdict.expect(
+        key.lower() not in {"secret", "changeme", "dev", "password", "super-secret-key"},
+        "it is not a well-known placeholder",
+        "it is a well-known placeholder that attackers try first",
+    )
+    return verdict

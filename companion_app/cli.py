@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from companion_app import create_app
+from companion_app.live import go_live
 from companion_app.settings import read_environment
 
 PRODUCTION_NEEDS_KEY = (
@@ -32,6 +33,14 @@ def build_parser():
     serve.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers (with --production)"
     )
+    serve.add_argument(
+        "--tunnel",
+        action="store_true",
+        help="open an ngrok tunnel (needs NGROK_AUTHTOKEN) and point your Twilio number at it",
+    )
+    serve.add_argument(
+        "--number", help="with --tunnel: the Twilio number to point, like +14155550100"
+    )
     serve.set_defaults(handler=run_serve)
     return parser
 
@@ -54,6 +63,16 @@ def gunicorn_command(host, port, workers):
 
 def run_serve(args):
     """Serve the webhook: werkzeug's development server, or gunicorn with --production."""
+    if args.number and not args.tunnel:
+        print(
+            "error: --number needs --tunnel (Twilio can only reach a public URL).", file=sys.stderr
+        )
+        return 2
+    if args.tunnel and args.production:
+        print("error: --tunnel and --production do not go together.", file=sys.stderr)
+        return 2
+    if args.tunnel:
+        return run_live(args)
     if args.production:
         if "SECRET_KEY" not in read_environment():
             print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
@@ -69,6 +88,14 @@ def run_serve(args):
     app = create_app()
     print(f"Serving the counter webhook on http://{args.host}:{args.port}/sms (Ctrl-C to stop)")
     app.run(host=args.host, port=args.port)
+    return 0
+
+
+def run_live(args):
+    """Serve, open the tunnel, point the number; print requests until Ctrl-C, then undo it all."""
+    with go_live(create_app(), args.number, host=args.host, port=args.port, name="cli") as session:
+        print("Watching for requests (Ctrl-C to stop and restore the number)")
+        session.watch()
     return 0
 
 

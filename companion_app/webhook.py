@@ -11,6 +11,9 @@ COUNTER_KEY = "counter"
 #: The name used for numbers that are not in the caller directory.
 UNKNOWN_CALLER = "Friend"
 
+#: The request bodies Flask reads into request.form (Twilio sends the first).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 bp = Blueprint("webhook", __name__)
 
 
@@ -37,6 +40,21 @@ def reply_text(name, to, count):
     return f"{name} has messaged {to} {count} times."
 
 
+def unreadable_body():
+    """(why, status) when a POST body is not a form Flask could read, else (None, None)."""
+    if request.method != "POST" or not request.content_length:
+        return None, None
+    if request.mimetype not in FORM_TYPES:
+        return (
+            f"Unsupported Content-Type {request.mimetype or '(none)'}: Twilio posts form "
+            "fields (application/x-www-form-urlencoded).",
+            415,
+        )
+    if not request.form:
+        return "Could not read the form: Twilio sends UTF-8 encoded form fields.", 400
+    return None, None
+
+
 @bp.route("/sms", methods=["GET", "POST"])
 def count_messages():
     """Reply to an incoming SMS with how many messages this From/To pair has sent."""
@@ -49,6 +67,11 @@ def count_messages():
         recent.record(from_=from_, to=to, count=None, signature=signature, status=403)
         current_app.logger.warning("rejected request from %s to %s: %s", from_, to, reason)
         return plain(reason, 403)
+
+    problem, status = unreadable_body()
+    if problem:
+        recent.record(from_=from_, to=to, count=None, signature=signature, status=status)
+        return plain(problem, status)
 
     missing = [name for name, value in (("From", from_), ("To", to)) if not value]
     if missing:

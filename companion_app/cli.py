@@ -93,8 +93,11 @@ def run_serve(args):
 
 def run_live(args):
     """Serve, open the tunnel, point the number; print requests until Ctrl-C, then undo it all."""
-    with go_live(create_app(), args.number, host=args.host, port=args.port, name="cli") as session:
-        print("Watching for requests (Ctrl-C to stop and restore the number)")
+    logging.getLogger("pyngrok").setLevel(logging.WARNING)  # its INFO lines drown the steps
+    hint = "each request is shown below; Ctrl-C stops it all (and restores the number)."
+    with go_live(
+        create_app(), args.number, host=args.host, port=args.port, name="cli", watch_hint=hint
+    ) as session:
         session.watch()
     return 0
 

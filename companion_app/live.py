@@ -85,6 +85,7 @@ def go_live(
     name="live",
     env_file=".env",
     timeout=DEFAULT_TIMEOUT,
+    watch_hint=".recent() shows what arrived, .close() stops it all.",
     say=print,
 ):
     """Serve app, open an ngrok tunnel and point the Twilio number at it; print each step.
@@ -126,13 +127,9 @@ def go_live(
         app, name, served, opened, pointed, old_public_url, say=say
     )
     if pointed.ok:
-        say(
-            f"4. Text {pointed.phone_number} from your phone; .recent() shows what arrived, .close() stops it all."
-        )
+        say(f"4. Text {pointed.phone_number} from your phone; {watch_hint}")
     else:
-        say(
-            f"4. Send messages to {local_url}; .recent() shows what arrived, .close() stops it all."
-        )
+        say(f"4. Send messages to {local_url}; {watch_hint}")
     return session
 
 

@@ -382,7 +382,7 @@ def test_serve_tunnel_until_ctrl_c_restores_the_number(
     assert fake_ngrok.names() == ["connect", "disconnect", "kill"]
     out = capsys.readouterr().out
     assert f"Restored {TWILIO_NUMBER}" in out
-    assert "Ctrl-C" in out
+    assert "Ctrl-C stops it all (and restores the number)." in out
     for secret in (NGROK_TOKEN, TWILIO_TOKEN, "test-secret-key"):
         assert secret not in out
 

@@ -120,3 +120,107 @@ def check_secret_key(key):
         "it is a well-known placeholder that attackers try first",
     )
     return verdict
+
+
+SENDER, TWILIO_NUMBER = "+14155550100", "+14155550199"
+
+
+def _conversation(app):
+    """A simulated conversation with a learner's webhook, and its simulator (for the clock)."""
+    from companion_app.simulator import FakeClock, TwilioSimulator
+
+    sim = TwilioSimulator(app, webhook_url="https://example.ngrok.app/sms", clock=FakeClock())
+    return sim, sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+def _reply(delivery):
+    """The text a phone would receive, or a description of what went wrong."""
+    if delivery.error is not None:
+        return f"error {delivery.error.code} ({delivery.error.message})"
+    return " / ".join(reply.body for reply in delivery.replies) or "(no reply)"
+
+
+def check_shout_webhook(app):
+    """Notebook 02: POST /sms replies with the text in capitals, or asks for words when it is empty."""
+    return run_check("Shout back", app, _shouts)
+
+
+def _shouts(verdict, app):
+    sim, conv = _conversation(app)
+    for body, expected in [("hello", "HELLO"), ("Cookies are great!", "COOKIES ARE GREAT!")]:
+        got = _reply(conv.send(body))
+        verdict.expect(
+            got == expected,
+            f"{body!r} gets {expected!r}",
+            f"{body!r} got {got!r}, not {expected!r}",
+        )
+    got = _reply(conv.send(""))
+    verdict.expect(
+        got == "Send me some words!",
+        "an empty message gets 'Send me some words!'",
+        f"an empty message got {got!r}: check for an empty Body first",
+    )
+
+
+def _counter_script(conv):
+    """Send three messages and return the replies."""
+    return [_reply(conv.send(text)) for text in ("one", "two", "three")]
+
+
+def check_reset_command(app):
+    """Notebook 03: "reset" clears the count, so the next message is thanked as the first."""
+    return run_check("The reset command", app, _resets)
+
+
+def _resets(verdict, app):
+    sim, conv = _conversation(app)
+    replies = _counter_script(conv)
+    if not verdict.expect(
+        "3 times" in replies[-1],
+        "it still counts: the third message says 3 times",
+        f"the third message got {replies[-1]!r}: keep the counter working",
+    ):
+        return
+    got = _reply(conv.send("reset"))
+    verdict.expect(
+        "reset" in got.lower(),
+        "'reset' gets a reply that says the count is reset",
+        f"'reset' got {got!r}: reply with a sentence that says the count is reset",
+    )
+    got = _reply(conv.send("hello again"))
+    verdict.expect(
+        got.startswith("Hello") and "thanks" in got,
+        "the next message is thanked like a first message",
+        f"the next message got {got!r}: remove the counter from the session on reset",
+    )
+    got = _reply(conv.send("RESET  "))
+    verdict.expect(
+        "reset" in got.lower(),
+        "'RESET  ' works too (case and spaces do not matter)",
+        f"'RESET  ' got {got!r}: compare Body.strip().lower()",
+    )
+
+
+def check_one_hour_session(app):
+    """Notebook 03: the conversation survives 59 minutes of silence but not 61."""
+    return run_check("A one-hour conversation", app, _one_hour)
+
+
+def _one_hour(verdict, app):
+    sim, conv = _conversation(app)
+    _counter_script(conv)
+    sim.clock.advance(minutes=59)
+    got = _reply(conv.send("still here"))
+    verdict.expect(
+        "4 times" in got,
+        "after 59 minutes of silence the count goes on (4 times)",
+        f"after 59 minutes the reply was {got!r}: the cookie should still be alive",
+    )
+    sim.clock.advance(minutes=61)
+    got = _reply(conv.send("back"))
+    verdict.expect(
+        got.startswith("Hello") and "thanks" in got,
+        "after 61 minutes of silence the conversation starts over",
+        f"after 61 minutes the reply was {got!r}: set PERMANENT_SESSION_LIFETIME to one hour "
+        "and session.permanent = True",
+    )

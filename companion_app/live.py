@@ -1,5 +1,6 @@
 """Go live from a notebook or terminal: serve the app, open a tunnel, point the Twilio number at it."""
 
+import atexit
 import threading
 
 from companion_app import server
@@ -144,3 +145,7 @@ def stop_all():
     """Close every session go_live() started."""
     for name in list(_sessions):
         stop(name)
+
+
+# A kernel restart or the end of a script must not leave the learner's number pointing nowhere.
+atexit.register(stop_all)

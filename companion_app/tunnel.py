@@ -58,6 +58,10 @@ ERROR_CODE = re.compile(r"ERR_NGROK_\d+")
 DEFAULT_TIMEOUT = 30
 
 
+#: The tunnels open_tunnel() opened and nobody closed yet (they share one ngrok agent).
+_open_tunnels = set()
+
+
 class OpenTunnel:
     """An open tunnel: its public https URL, and close() to shut it (and the ngrok agent) down."""
 
@@ -71,17 +75,20 @@ class OpenTunnel:
         self._config = config
         self._ngrok_url = ngrok_url or public_url
         self._closed = False
+        _open_tunnels.add(self)
 
     def close(self):
-        """Disconnect the tunnel and stop the ngrok agent; calling it twice is harmless."""
+        """Disconnect the tunnel, and stop the ngrok agent after the last one; harmless twice."""
         if self._closed:
             return
         self._closed = True
+        _open_tunnels.discard(self)
         # Closing must never raise: the agent may already be gone.
         with contextlib.suppress(PyngrokError, OSError):
             ngrok.disconnect(self._ngrok_url, pyngrok_config=self._config)
-        with contextlib.suppress(PyngrokError, OSError):
-            ngrok.kill(pyngrok_config=self._config)
+        if not _open_tunnels:
+            with contextlib.suppress(PyngrokError, OSError):
+                ngrok.kill(pyngrok_config=self._config)
 
     @property
     def closed(self):
@@ -178,7 +185,8 @@ def _connect(port, config, outcome, abandoned):
     if abandoned.is_set():
         with contextlib.suppress(PyngrokError, OSError):
             ngrok.disconnect(outcome["tunnel"].public_url, pyngrok_config=config)
-            ngrok.kill(pyngrok_config=config)
+            if not _open_tunnels:
+                ngrok.kill(pyngrok_config=config)
 
 
 def open_tunnel(

@@ -37,6 +37,7 @@ def fake_ngrok(monkeypatch):
     """pyngrok's ngrok module replaced; the tunnel's public URL is PUBLIC_URL."""
     fake = FakeNgrok(public_url=PUBLIC_URL)
     monkeypatch.setattr("companion_app.tunnel.ngrok", fake)
+    monkeypatch.setattr("companion_app.tunnel._open_tunnels", set())
     return fake
 
 

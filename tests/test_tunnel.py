@@ -56,6 +56,7 @@ def fake_ngrok(monkeypatch):
     monkeypatch.delenv("PYNGROK_NGROK_PATH", raising=False)
     fake = FakeNgrok()
     monkeypatch.setattr("companion_app.tunnel.ngrok", fake)
+    monkeypatch.setattr("companion_app.tunnel._open_tunnels", set())
     return fake
 
 
@@ -77,6 +78,15 @@ def test_close_disconnects_and_stops_the_agent_once(fake_ngrok, monkeypatch):
     assert fake_ngrok.names() == ["connect", "disconnect", "kill"]
     assert fake_ngrok.calls[1][1] == PUBLIC
     assert opened.closed
+
+
+def test_the_agent_stops_with_the_last_tunnel(fake_ngrok):
+    first = open_tunnel(5123, auth_token=TOKEN)
+    second = open_tunnel(5124, auth_token=TOKEN)
+    first.close()
+    assert fake_ngrok.names() == ["connect", "connect", "disconnect"]
+    second.close()
+    assert fake_ngrok.names() == ["connect", "connect", "disconnect", "disconnect", "kill"]
 
 
 def test_http_url_is_given_as_https(fake_ngrok, monkeypatch):

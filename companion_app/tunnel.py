@@ -1,7 +1,6 @@
 """Open an ngrok tunnel to a local port with pyngrok, or explain in one sentence why not."""
 
 import contextlib
-import io
 import os
 import re
 import threading
@@ -55,7 +54,7 @@ BUSY_CODES = frozenset({"ERR_NGROK_108"})
 #: How ngrok writes its error codes (pyngrok parses the same pattern).
 ERROR_CODE = re.compile(r"ERR_NGROK_\d+")
 
-DEFAULT_TIMEOUT = 30
+DEFAULT_TIMEOUT = 60  # a first run downloads ngrok (about 10 MB)
 
 
 #: The tunnels open_tunnel() opened and nobody closed yet (they share one ngrok agent).
@@ -213,10 +212,10 @@ def open_tunnel(
     worker = threading.Thread(
         target=_connect, args=(port, config, outcome, abandoned), name="ngrok-connect", daemon=True
     )
-    # pyngrok writes a download progress line to stdout; keep it out of the learner's output.
-    with contextlib.redirect_stdout(io.StringIO()):
-        worker.start()
-        worker.join(timeout)
+    # pyngrok shows its download progress on stdout, each line ending in "\r": the learner sees
+    # that a first run is downloading ngrok, and the next line printed covers it.
+    worker.start()
+    worker.join(timeout)
     if worker.is_alive():
         abandoned.set()
         return NoTunnel("timeout", MESSAGES["timeout"].format(timeout=timeout))

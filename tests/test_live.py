@@ -414,6 +414,7 @@ def test_real_go_live_offline_prints_the_fallback(signed_app, monkeypatch, tmp_p
         assert session.public_url is None
     assert out == [
         "1. Serving the webhook at http://127.0.0.1:PORT/sms",
+        "Downloading ngrok ...",  # ends in "\r": the next line covers it on screen
         "2. The ngrok program could not be downloaded (no internet?): connect to the internet, or "
         "install ngrok yourself and set PYNGROK_NGROK_PATH to it. Carrying on locally at "
         "http://127.0.0.1:PORT/sms",

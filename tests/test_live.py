@@ -224,7 +224,11 @@ def test_failure_while_pointing_stops_what_was_started(
 
 def test_close_stops_everything_even_if_restoring_fails(app, fake_ngrok, twilio, everything_set):
     session = go_live(app, say=lambda line: None)
-    session.number.restore = lambda: (_ for _ in ()).throw(KeyboardInterrupt())
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    session.number.restore = interrupted
     with pytest.raises(KeyboardInterrupt):
         session.close()
     assert port_is_free(session.server.port)
@@ -425,3 +429,11 @@ def test_real_go_live_offline_prints_the_fallback(signed_app, monkeypatch, tmp_p
         "stops it all.",
     ]
     assert NGROK_TOKEN not in "\n".join(out)
+
+
+def test_ask_for_the_ngrok_token_in_a_notebook(app, fake_ngrok, monkeypatch, capsys):
+    monkeypatch.setattr("companion_app.tunnel.getpass", lambda prompt: NGROK_TOKEN)
+    with go_live(app, ask=True) as session:
+        assert session.public_url == f"{PUBLIC_URL}/sms"
+    assert fake_ngrok.calls[0][3].auth_token == NGROK_TOKEN
+    assert NGROK_TOKEN not in capsys.readouterr().out

@@ -12,6 +12,7 @@ help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
 
 $(STAMP): pyproject.toml
@@ -30,6 +31,9 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

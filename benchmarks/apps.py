@@ -1,0 +1,85 @@
+"""The three webhooks compared, served by one WSGI app so one gunicorn measures them side by side.
+
+- ``/sms``: the companion counter webhook, signature checks on (``companion_app.create_app``).
+- ``/bare``: a Flask route that returns a constant ``<Response/>``: the floor of any Flask webhook.
+- ``/tutorial``: Twilio's original "Tracking SMS conversations" tutorial code, written here from its
+  description: a session counter, a ``callers`` dict, ``str(resp)`` of a ``MessagingResponse`` (sent
+  as text/html), no signature check.
+"""
+
+from flask import Flask, Response, request, session
+from twilio.twiml.messaging_response import MessagingResponse
+
+from companion_app import create_app
+
+#: The token and public URL the benchmark clients sign for.
+AUTH_TOKEN = "12345"  # noqa: S105 (twilio-python's public test-vector token)
+PUBLIC_URL = "https://example.ngrok.app"
+SECRET_KEY = "benchmark-secret-key"  # noqa: S105 (a benchmark, never served beyond 127.0.0.1)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+def create_companion_app():
+    """The companion webhook as served in production: fixed key, signatures checked."""
+    return create_app(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "PUBLIC_URL": PUBLIC_URL,
+            "ENV_FILE": None,
+        }
+    )
+
+
+def create_bare_app():
+    """A Flask app whose only route answers every message with an empty TwiML document."""
+    app = Flask("bare")
+
+    @app.route("/bare", methods=["GET", "POST"])
+    def empty_reply():
+        """Reply with nothing."""
+        return Response(EMPTY_TWIML, mimetype="application/xml")
+
+    return app
+
+
+def create_tutorial_app():
+    """Twilio's tutorial webhook, as its text describes it (its habits kept on purpose)."""
+    app = Flask("tutorial")
+    app.config["SECRET_KEY"] = SECRET_KEY
+    callers = {
+        "+14158675308": "Rey",
+        "+12349013030": "Finn",
+        "+12348134522": "Chewy",
+    }
+
+    @app.route("/tutorial", methods=["GET", "POST"])
+    def hello():
+        """Count the sender's messages in the session and say so."""
+        counter = session.get("counter", 0)
+        counter += 1
+        session["counter"] = counter
+        from_number = request.values.get("From")
+        name = callers.get(from_number, "Friend")
+        message = f"{name} has messaged {request.values.get('To')} {counter} times."
+        resp = MessagingResponse()
+        resp.message(message)
+        return str(resp)
+
+    return app
+
+
+def create_bench_app():
+    """One WSGI app: /sms, /bare and /tutorial each go to their own Flask app (environ unchanged)."""
+    routes = {
+        "/sms": create_companion_app(),
+        "/bare": create_bare_app(),
+        "/tutorial": create_tutorial_app(),
+    }
+    fallback = routes["/bare"]
+
+    def dispatch(environ, start_response):
+        app = routes.get(environ.get("PATH_INFO", ""), fallback)
+        return app(environ, start_response)
+
+    return dispatch

@@ -1,6 +1,7 @@
-"""The three webhooks compared, served by one WSGI app so one gunicorn measures them side by side.
+"""The webhooks compared, served by one WSGI app so one gunicorn measures them side by side.
 
 - ``/sms``: the companion counter webhook, signature checks on (``companion_app.create_app``).
+- ``/unsigned/sms``: the same webhook with signature checks off, to price the check itself.
 - ``/bare``: a Flask route that returns a constant ``<Response/>``: the floor of any Flask webhook.
 - ``/tutorial``: Twilio's original "Tracking SMS conversations" tutorial code, written here from its
   description: a session counter, a ``callers`` dict, ``str(resp)`` of a ``MessagingResponse`` (sent
@@ -19,16 +20,12 @@ SECRET_KEY = "benchmark-secret-key"  # noqa: S105 (a benchmark, never served bey
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 
-def create_companion_app():
+def create_companion_app(signed=True):
     """The companion webhook as served in production: fixed key, signatures checked."""
-    return create_app(
-        {
-            "SECRET_KEY": SECRET_KEY,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "PUBLIC_URL": PUBLIC_URL,
-            "ENV_FILE": None,
-        }
-    )
+    config = {"SECRET_KEY": SECRET_KEY, "ENV_FILE": None}
+    if signed:
+        config.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=PUBLIC_URL)
+    return create_app(config)
 
 
 def create_bare_app():
@@ -70,16 +67,20 @@ def create_tutorial_app():
 
 
 def create_bench_app():
-    """One WSGI app: /sms, /bare and /tutorial each go to their own Flask app (environ unchanged)."""
+    """One WSGI app: each path goes to its own Flask app (only /unsigned is cut off the path)."""
     routes = {
         "/sms": create_companion_app(),
+        "/unsigned/sms": create_companion_app(signed=False),
         "/bare": create_bare_app(),
         "/tutorial": create_tutorial_app(),
     }
     fallback = routes["/bare"]
 
     def dispatch(environ, start_response):
-        app = routes.get(environ.get("PATH_INFO", ""), fallback)
+        path = environ.get("PATH_INFO", "")
+        app = routes.get(path, fallback)
+        if path.startswith("/unsigned/"):
+            environ = {**environ, "PATH_INFO": path.removeprefix("/unsigned")}
         return app(environ, start_response)
 
     return dispatch

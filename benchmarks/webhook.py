@@ -1,6 +1,6 @@
 """Webhook throughput and latency under gunicorn on loopback, and where one request's time goes.
 
-The three webhooks of ``benchmarks.apps`` are served by one two-worker gunicorn and measured in
+The webhooks of ``benchmarks.apps`` are served by one two-worker gunicorn and measured in
 interleaved blocks (companion, bare, tutorial, then rotated), so a slow moment of the machine hits all
 three alike. Each block is many pairs texting at once: every pair keeps its own cookie, every request
 is a new connection (gunicorn's sync worker closes it, and so does Twilio), and every request carries
@@ -32,9 +32,10 @@ from benchmarks.apps import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-ENDPOINTS = ("/sms", "/bare", "/tutorial")
+ENDPOINTS = ("/sms", "/unsigned/sms", "/bare", "/tutorial")
 LABELS = {
     "/sms": "companion (signature on)",
+    "/unsigned/sms": "companion, signature check off",
     "/bare": "bare `<Response/>` route",
     "/tutorial": "Twilio tutorial code",
 }
@@ -174,7 +175,8 @@ def measure_http(pairs=64, messages=5, rounds=5, threads=16, workers=2):
         port = int(server.url.rsplit(":", 1)[1])
         run_block(port, "/bare", prepare("/bare", 999, threads, 2), threads)  # warm up
         for r in range(rounds):
-            order = ENDPOINTS[r % 3 :] + ENDPOINTS[: r % 3]
+            shift = r % len(ENDPOINTS)
+            order = ENDPOINTS[shift:] + ENDPOINTS[:shift]
             for path in order:
                 results[path].append(run_block(port, path, blocks[path, r], threads))
     summary = {}
@@ -208,7 +210,9 @@ def _environs(path, n, cookie):
             "Cookie": f"session={cookie}",
         }
         environs.append(
-            EnvironBuilder(path=path, method="POST", data=form, headers=headers).get_environ()
+            EnvironBuilder(
+                path=path.removeprefix("/unsigned"), method="POST", data=form, headers=headers
+            ).get_environ()
         )
     return environs
 
@@ -228,6 +232,7 @@ def in_process_apps():
     """The three webhooks as separate WSGI apps, and a session cookie valid for all of them."""
     apps = {
         "/sms": create_companion_app(),
+        "/unsigned/sms": create_companion_app(signed=False),
         "/bare": create_bare_app(),
         "/tutorial": create_tutorial_app(),
     }

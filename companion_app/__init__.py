@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app.activity import RecentRequests
+from companion_app.directory import bp as directory_bp
 from companion_app.settings import DEFAULT_CALLERS, load_settings
 from companion_app.webhook import bp as webhook_bp
 
@@ -50,4 +51,5 @@ def create_app(test_config=None):
     app.extensions["recent_requests"] = RecentRequests(app.config["RECENT_REQUESTS"])
 
     app.register_blueprint(webhook_bp)
+    app.register_blueprint(directory_bp)
     return app

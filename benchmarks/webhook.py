@@ -13,6 +13,7 @@ import io
 import os
 import pstats
 import re
+import resource
 import statistics
 import threading
 import time
@@ -116,6 +117,7 @@ def run_block(port, path, block, threads):
     shares = [list(range(i, len(block), threads)) for i in range(threads)]
     workers = [threading.Thread(target=worker, args=(share,)) for share in shares if share]
     cpu_before = server_cpu_seconds()
+    client_before = client_cpu_seconds()
     started = time.perf_counter()
     for thread in workers:
         thread.start()
@@ -123,16 +125,24 @@ def run_block(port, path, block, threads):
         thread.join(timeout=300)
     wall = time.perf_counter() - started
     cpu = server_cpu_seconds() - cpu_before
+    client_cpu = client_cpu_seconds() - client_before
     return {
         "latencies": latencies,
         "errors": errors,
         "wall": wall,
         "server_cpu": cpu,
+        "client_cpu": client_cpu,
         "final_counts": final_counts,
     }
 
 
 _server_pids = []
+
+
+def client_cpu_seconds():
+    """CPU seconds this (client) process used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def server_cpu_seconds():
@@ -192,6 +202,7 @@ def measure_http(pairs=64, messages=5, rounds=5, threads=16, workers=2):
             "median_ms": statistics.median(latencies) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000,
             "server_cpu_us": sum(run["server_cpu"] for run in runs) / requests_done * 1e6,
+            "client_cpu_us": sum(run["client_cpu"] for run in runs) / requests_done * 1e6,
             "counts_exact": None if path == "/bare" else all(c == messages for c in counts),
         }
     return summary

@@ -1,0 +1,88 @@
+"""Carry one HTTP request to the webhook: in-process to a WSGI app, or over HTTP to a base URL.
+
+Both return an HttpResponse, or a DeliveryError when no response came back:
+
+- Over HTTP (``requests``): 10 s to connect and 15 s to answer, as Twilio waits; either timeout,
+  and a refused connection, is error 11205 (HTTP connection failure), as Twilio reports it.
+- In-process (werkzeug's test client, no socket): the call cannot be interrupted, so a reply that
+  took longer than the read timeout is discarded afterwards and reported as 11205.
+- Redirects are never followed here; the simulator follows them itself.
+"""
+
+import time
+from dataclasses import dataclass
+
+import requests
+from werkzeug.datastructures import Headers
+from werkzeug.test import Client
+
+from companion_app.simulator.errors import DeliveryError
+
+#: Twilio waits this long for the webhook's answer (seconds).
+READ_TIMEOUT = 15.0
+#: Twilio waits this long to connect (seconds).
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What the webhook answered: status code, headers (werkzeug Headers) and body bytes."""
+
+    status: int
+    headers: Headers
+    body: bytes
+
+
+class InProcessTransport:
+    """Deliver requests to a WSGI app through werkzeug's test client (no cookie handling of its own)."""
+
+    def __init__(self, app, timeout=READ_TIMEOUT):
+        self._client = Client(app, use_cookies=False)
+        self.timeout = timeout
+
+    def send(self, method, path, query, headers, body):
+        """Send one request; return an HttpResponse or a DeliveryError."""
+        started = time.monotonic()
+        response = self._client.open(
+            path, method=method, query_string=query, headers=headers, data=body
+        )
+        data = response.get_data()
+        response.close()
+        elapsed = time.monotonic() - started
+        if elapsed > self.timeout:
+            return DeliveryError(
+                11205, f"the webhook took {elapsed:.1f} s; Twilio waits {self.timeout:g} s"
+            )
+        return HttpResponse(response.status_code, Headers(response.headers), data)
+
+
+class HttpTransport:
+    """Deliver requests to a running server at base_url with `requests` (real HTTP)."""
+
+    def __init__(self, base_url, timeout=READ_TIMEOUT, connect_timeout=CONNECT_TIMEOUT):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+
+    def send(self, method, path, query, headers, body):
+        """Send one request; return an HttpResponse or a DeliveryError."""
+        url = self.base_url + path + (f"?{query}" if query else "")
+        try:
+            response = requests.request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                timeout=(self.connect_timeout, self.timeout),
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            return DeliveryError(
+                11205,
+                f"no answer from {url} within {self.timeout:g} s (connect {self.connect_timeout:g} s)",
+            )
+        except requests.ConnectionError:
+            return DeliveryError(11205, f"could not connect to {url}: is the server running?")
+        # requests folds repeated Set-Cookie headers into one; the raw headers keep them apart.
+        raw = Headers(list(response.raw.headers.items()))
+        return HttpResponse(response.status_code, raw, response.content)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from companion_app import create_app
+from companion_app.chat import chat, open_simulator
 from companion_app.live import go_live
 from companion_app.settings import read_environment
 
@@ -42,6 +43,16 @@ def build_parser():
         "--number", help="with --tunnel: the Twilio number to point, like +14155550100"
     )
     serve.set_defaults(handler=run_serve)
+
+    talk = commands.add_parser("chat", help="text the webhook from this terminal (no phone needed)")
+    talk.add_argument(
+        "--from", dest="from_", default="+14155550100", help="the phone number you text from"
+    )
+    talk.add_argument("--to", default="+14155550199", help="the Twilio number you text")
+    talk.add_argument(
+        "--url", help="a running server, like http://127.0.0.1:5000 (default: the app in-process)"
+    )
+    talk.set_defaults(handler=run_chat)
     return parser
 
 
@@ -100,6 +111,15 @@ def run_live(args):
     ) as session:
         session.watch()
     return 0
+
+
+def run_chat(args):
+    """Chat with the webhook: each line typed is a text message, each reply is printed."""
+    logging.getLogger("companion_app").setLevel(logging.WARNING)  # no INFO line per message
+    simulator = open_simulator(args.url)
+    conversation = simulator.conversation(from_=args.from_, to=args.to)
+    prompt = "> " if sys.stdin.isatty() else ""
+    return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)
 
 
 def main(argv=None):

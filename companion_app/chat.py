@@ -26,9 +26,7 @@ def parse_duration(text):
     if not DURATION.fullmatch(text):
         return None
     parts = re.findall(r"(\d+)([hms])", text)
-    return sum(
-        (timedelta(**{UNITS[unit]: int(amount)}) for amount, unit in parts), timedelta()
-    )
+    return sum((timedelta(**{UNITS[unit]: int(amount)}) for amount, unit in parts), timedelta())
 
 
 def start_of_minute():

@@ -65,8 +65,8 @@ def split_set_cookie(header):
 def refusal(header):
     """The 11206 error for a Set-Cookie header Twilio would refuse, or None when it is acceptable."""
     pair = header.partition(";")[0]
-    name = pair.partition("=")[0].strip()
-    if not name:
+    name = pair.partition("=")[0]
+    if not name.strip():
         return DeliveryError(11206, f"Set-Cookie with an empty name: {header!r}")
     bad = sorted({repr(char) for char in pair if char in CONTROL_CHARACTERS})
     if bad:
@@ -117,6 +117,11 @@ class CookieJar:
                 self._cookies.pop(name, None)
             else:
                 self._cookies[name] = StoredCookie(name, value, now, expires_at)
+
+    def put(self, name, value):
+        """Store a cookie by hand, as if the webhook had set it now (e.g. to try a tampered value)."""
+        now = self._clock.now()
+        self._cookies[name] = StoredCookie(name, value, now, now + COOKIE_LIFETIME)
 
     def current(self):
         """The cookies that have not expired, in the order they were first set."""

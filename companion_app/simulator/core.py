@@ -56,6 +56,8 @@ REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 10
 #: How many TwiML documents one reply session may fetch before 14106.
 MAX_DOCUMENTS = 50
+#: Stands for "the cookies in the jar now" where a cookie snapshot could be given.
+FROM_JAR = object()
 #: The content types read as TwiML.
 TWIML_TYPES = ("text/xml", "application/xml", "text/html")
 
@@ -250,7 +252,7 @@ class TwilioSimulator:
         sent = SentRequest(method, url, dict(params), headers)
         return sent, parts.path or "/", query, body
 
-    def _deliver(self, conv, body, media, cookie_header=None):
+    def _deliver(self, conv, body, media, cookie_header=FROM_JAR):
         """Deliver one message and read the replies; every failure ends as delivery.error."""
         if not isinstance(body, str):
             raise TypeError(f"body must be a str, not {type(body).__name__}")
@@ -276,7 +278,7 @@ class TwilioSimulator:
                 )
                 break
             response, url = self._fetch(conv, delivery, method, url, params, cookie_header)
-            cookie_header = None  # only the first request uses a snapshot
+            cookie_header = FROM_JAR  # only the first request uses a snapshot
             if isinstance(response, DeliveryError):
                 delivery.error = response
                 break
@@ -295,8 +297,8 @@ class TwilioSimulator:
     def _fetch(self, conv, delivery, method, url, params, cookie_header):
         """(HttpResponse or DeliveryError, final URL): one document, following HTTP redirects."""
         for _hop in range(MAX_REDIRECTS + 1):
-            header = cookie_header if cookie_header is not None else conv.cookies.header()
-            cookie_header = None
+            header = conv.cookies.header() if cookie_header is FROM_JAR else cookie_header
+            cookie_header = FROM_JAR
             sent, path, query, body = self.build_request(method, url, params, header)
             delivery.requests.append(sent)
             response = self.transport.send(method, path, query, sent.headers, body)

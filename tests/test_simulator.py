@@ -163,6 +163,12 @@ def test_media_are_sent_as_media_url_and_content_type(media, expected):
     assert {k: v for k, v in params.items() if k.startswith(("NumMedia", "Media"))} == expected
 
 
+def test_a_single_media_url_may_be_given_as_a_string():
+    conv = simulator(webhook({"/sms": xml(TWIML_HELLO)})).conversation(SENDER, TWILIO_NUMBER)
+    params = conv.send("look", media="https://example.com/cat.gif").request.params
+    assert (params["NumMedia"], params["MediaContentType0"]) == ("1", "image/gif")
+
+
 @pytest.mark.parametrize(
     "body, segments",
     [

@@ -145,7 +145,8 @@ class Conversation:
 
     def send(self, body="", media=()):
         """Text body (and media URLs) to the Twilio number; return the Delivery (errors included)."""
-        return self.simulator._deliver(self, body, tuple(media))
+        media = (media,) if isinstance(media, str) else tuple(media)
+        return self.simulator._deliver(self, body, media)
 
     def send_together(self, bodies):
         """Deliver several messages at once, all carrying the same cookies (the lost update)."""

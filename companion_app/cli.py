@@ -115,11 +115,16 @@ def run_live(args):
 
 def run_chat(args):
     """Chat with the webhook: each line typed is a text message, each reply is printed."""
-    logging.getLogger("companion_app").setLevel(logging.WARNING)  # no INFO line per message
-    simulator = open_simulator(args.url)
-    conversation = simulator.conversation(from_=args.from_, to=args.to)
-    prompt = "> " if sys.stdin.isatty() else ""
-    return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)
+    logger = logging.getLogger("companion_app")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no INFO line per message
+    try:
+        simulator = open_simulator(args.url)
+        conversation = simulator.conversation(from_=args.from_, to=args.to)
+        prompt = "> " if sys.stdin.isatty() else ""
+        return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)
+    finally:
+        logger.setLevel(level)
 
 
 def main(argv=None):

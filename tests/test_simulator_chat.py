@@ -1,6 +1,7 @@
 """The chat command: text the webhook from a terminal through the simulator."""
 
 import io
+import logging
 import subprocess
 import sys
 from datetime import timedelta
@@ -115,7 +116,9 @@ def test_open_simulator_with_a_url_uses_the_running_server(app):
 def test_the_chat_command_reads_stdin(monkeypatch, capsys):
     monkeypatch.setenv("SECRET_KEY", "k")
     monkeypatch.setattr("sys.stdin", io.StringIO("hello\n/quit\n"))
+    level = logging.getLogger("companion_app").level
     assert cli.main(["chat", "--from", "+14155550101", "--to", TWILIO_NUMBER]) == 0
+    assert logging.getLogger("companion_app").level == level
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Texting +14155550199 from +14155550101.")
     assert out[1].endswith("+14155550199 ← Hello Finn, thanks for the message!")

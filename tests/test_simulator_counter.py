@@ -2,6 +2,7 @@
 
 import pytest
 
+from companion_app import create_app
 from companion_app.simulator import FakeClock, TwilioSimulator
 from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
 
@@ -108,3 +109,24 @@ def test_get_webhooks_count_too(signed_app):
     assert replies(sim.conversation(SENDER, TWILIO_NUMBER), 2)[-1] == (
         "Rey has messaged +14155550199 2 times."
     )
+
+
+@pytest.mark.parametrize(
+    "tunnel_headers, reply", [(True, "Hello Rey, thanks for the message!"), (False, None)]
+)
+def test_behind_a_trusted_proxy_the_tunnel_headers_rebuild_the_signed_url(tunnel_headers, reply):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+            "TRUST_PROXY_HEADERS": True,
+        }
+    )
+    sim = TwilioSimulator(
+        app,
+        webhook_url=PUBLIC_URL + "/sms",
+        auth_token=TEST_AUTH_TOKEN,
+        tunnel_headers=tunnel_headers,
+    )
+    assert sim.conversation(SENDER, TWILIO_NUMBER).send("hi").reply == reply

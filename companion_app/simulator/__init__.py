@@ -7,9 +7,10 @@
     delivery = conv.send("hello")      # .status, .replies, .error, .request
     sim.clock.advance(hours=4)
 
-The documented Twilio behaviour it reproduces is in ../shared/twilio-behaviour.md; the choices made
-where Twilio documents nothing are listed in the docstrings of core (delivery, redirects, errors),
-cookies (the jar), transport (timeouts), twiml and params.
+It reproduces what Twilio documents (cookies kept per From/To pair for 4 hours, signed form posts,
+TwiML replies, error codes). Where Twilio documents nothing, the choices made are listed in the
+docstrings of core (delivery, redirects, errors), cookies (the jar), transport (timeouts), twiml and
+params (places), and each is tested. ERRORS is the table of error codes and their meanings.
 """
 
 from companion_app.simulator.clock import FakeClock, SystemClock

@@ -149,7 +149,12 @@ def simulator_section():
         return ["## Simulator", "", "Not measured: no measure() in simulator_overhead.py.", ""]
     numbers = measure()
     rows = [
-        [name, f"{value:.3g}" if isinstance(value, float) else value]
+        [
+            name,
+            (f"{value:.0f}" if value >= 100 else f"{value:.2f}")
+            if isinstance(value, float)
+            else value,
+        ]
         for name, value in (numbers.items() if isinstance(numbers, dict) else [("result", numbers)])
     ]
     doc = (module.__doc__ or "").strip().splitlines()

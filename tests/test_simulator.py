@@ -395,6 +395,14 @@ def test_an_exception_in_the_webhook_is_an_11200_result():
     assert (delivery.error.code, delivery.http_status) == (11200, 500)
 
 
+def test_an_exception_propagated_by_a_testing_app_is_an_11200_result():
+    app = webhook({"/sms": lambda request: 1 / 0})
+    app.config["TESTING"] = True
+    delivery = send(app)
+    assert delivery.error.code == 11200
+    assert delivery.error.detail == "the webhook raised ZeroDivisionError: division by zero"
+
+
 def test_an_in_process_reply_slower_than_the_timeout_is_11205():
     def slow(request):
         time.sleep(0.2)
@@ -437,6 +445,18 @@ def test_twiml_redirect_fetches_more_twiml_with_the_same_parameters():
     assert [r.body for r in delivery.replies] == ["first", "second"]
     assert delivery.requests[1].method == "POST"
     assert delivery.requests[1].params == delivery.requests[0].params
+
+
+@pytest.mark.parametrize(
+    "attribute, method", [("", "POST"), (' method="get"', "GET"), (' method="PUT"', "POST")]
+)
+def test_twiml_redirect_uses_get_only_when_asked(attribute, method):
+    app = webhook(
+        ("/sms", xml(f"<Response><Redirect{attribute}>/next</Redirect></Response>")),
+        ("/next", xml("<Response/>")),
+    )
+    send(app)
+    assert app.config["SEEN"][1][0] == method
 
 
 def test_a_reply_session_fetches_at_most_50_documents():

@@ -16,6 +16,7 @@ Choices where Twilio documents nothing (each one is tested):
   Cookies set on a redirect response are stored and sent on the next hop. The Location is resolved
   against the current URL and fetched from the same target. More than 10 redirects: 11215.
 - 204 No Content (any 2xx with status 204) means no reply, whatever the Content-Type.
+- <Redirect method="..."> is fetched with GET when it says GET, else with POST.
 - TwiML is run verb by verb: messages before a failing <Redirect> were already sent, so a delivery
   can carry replies and an error. A reply session fetches at most 50 documents (14106 after that).
 - A Body longer than 1600 characters is a programming error (ValueError): a phone cannot send it.
@@ -292,7 +293,8 @@ class TwilioSimulator:
                     redirect = verb
             if delivery.error is not None or redirect is None:
                 break
-            url, method = urljoin(url, redirect.url), redirect.method.upper()
+            url = urljoin(url, redirect.url)
+            method = "GET" if redirect.method.upper() == "GET" else "POST"
         return delivery
 
     def _fetch(self, conv, delivery, method, url, params, cookie_header):

@@ -6,6 +6,8 @@ Both return an HttpResponse, or a DeliveryError when no response came back:
   and a refused connection, is error 11205 (HTTP connection failure), as Twilio reports it.
 - In-process (werkzeug's test client, no socket): the call cannot be interrupted, so a reply that
   took longer than the read timeout is discarded afterwards and reported as 11205.
+- An exception out of an in-process app (Flask propagates them when TESTING is on) is reported as
+  11200, with the exception in the detail, as the 500 it would be in production.
 - Redirects are never followed here; the simulator follows them itself.
 """
 
@@ -43,11 +45,14 @@ class InProcessTransport:
     def send(self, method, path, query, headers, body):
         """Send one request; return an HttpResponse or a DeliveryError."""
         started = time.monotonic()
-        response = self._client.open(
-            path, method=method, query_string=query, headers=headers, data=body
-        )
-        data = response.get_data()
-        response.close()
+        try:
+            response = self._client.open(
+                path, method=method, query_string=query, headers=headers, data=body
+            )
+            data = response.get_data()
+            response.close()
+        except Exception as exc:  # an app in TESTING mode raises instead of answering 500
+            return DeliveryError(11200, f"the webhook raised {type(exc).__name__}: {exc}")
         elapsed = time.monotonic() - started
         if elapsed > self.timeout:
             return DeliveryError(
@@ -83,6 +88,8 @@ class HttpTransport:
             )
         except requests.ConnectionError:
             return DeliveryError(11205, f"could not connect to {url}: is the server running?")
+        except requests.RequestException as exc:
+            return DeliveryError(11200, f"the request to {url} failed: {exc}")
         # requests folds repeated Set-Cookie headers into one; the raw headers keep them apart.
         raw = Headers(list(response.raw.headers.items()))
         return HttpResponse(response.status_code, raw, response.content)

@@ -19,6 +19,11 @@ What Twilio does not document, and the simulator chooses:
 - Values are stored and sent back exactly as the server wrote them (no unquoting). Attributes are
   parsed with the standard library (``http.cookies``); ``Expires`` dates with ``werkzeug.http``.
 - No size limit is applied.
+- An ``Expires`` date is read as a lifetime on the *webhook's* clock: its distance from the webhook's
+  current time (the response's ``Date`` header, else the real time) when the response arrives. A
+  webhook dates its cookies with the real clock while the simulator may run on a FakeClock (Flask's
+  permanent session sends only ``Expires``); with a SystemClock this is the same as comparing the
+  date with now.
 """
 
 from contextlib import suppress
@@ -76,8 +81,12 @@ def refusal(header):
     return None
 
 
-def expiry(attributes, now):
-    """When a cookie set now expires: 4 hours, or sooner as Max-Age/Expires say (None: delete now)."""
+def expiry(attributes, now, server_now=None):
+    """When a cookie set now expires: 4 hours, or sooner as Max-Age/Expires say (None: delete now).
+
+    server_now is the webhook's current time, against which an Expires date is measured
+    (default: now).
+    """
     expires_at = now + COOKIE_LIFETIME
     max_age = attributes.get("max-age")
     if max_age is not None:
@@ -86,7 +95,8 @@ def expiry(attributes, now):
     elif attributes.get("expires"):
         date = parse_date(attributes["expires"])
         if date is not None:
-            expires_at = min(expires_at, date)
+            server_now = now if server_now is None else server_now
+            expires_at = min(expires_at, now + (date - server_now))
     return expires_at if expires_at > now else None
 
 
@@ -105,14 +115,17 @@ class CookieJar:
                 return problem
         return None
 
-    def store(self, set_cookie_headers):
-        """Store (or delete) the cookies of a response's Set-Cookie headers at the clock's time."""
+    def store(self, set_cookie_headers, server_now=None):
+        """Store (or delete) the cookies of Set-Cookie headers at the clock's time.
+
+        server_now: the webhook's time when it answered, for Expires dates (default: the clock's).
+        """
         now = self._clock.now()
         for header in set_cookie_headers:
             if refusal(header):
                 continue
             name, value, attributes = split_set_cookie(header)
-            expires_at = expiry(attributes, now)
+            expires_at = expiry(attributes, now, server_now)
             if expires_at is None:
                 self._cookies.pop(name, None)
             else:

@@ -25,11 +25,11 @@ Choices where Twilio documents nothing (each one is tested):
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator
-from werkzeug.http import parse_options_header
+from werkzeug.http import parse_date, parse_options_header
 
 from companion_app.simulator import display
 from companion_app.simulator.clock import FakeClock
@@ -165,7 +165,14 @@ class Conversation:
         return self.transcript()
 
     def __repr__(self):
-        return f"<Conversation {self.from_} → {self.to}: {len(self.deliveries)} messages>"
+        count = len(self.deliveries)
+        return (
+            f"<Conversation {self.from_} → {self.to}: {count} message{'' if count == 1 else 's'}>"
+        )
+
+    def _repr_pretty_(self, printer, cycle):
+        """In IPython, the plain-text view of a conversation is its transcript."""
+        printer.text(self.transcript())
 
     def _repr_html_(self):
         return display.chat_html(self.from_, self.to, self.deliveries)
@@ -314,8 +321,9 @@ class TwilioSimulator:
             refused = conv.cookies.check(set_cookies)
             if refused:
                 return refused, url
+            server_now = parse_date(response.headers.get("Date")) or datetime.now(timezone.utc)
             if response.status in REDIRECTS:
-                conv.cookies.store(set_cookies)
+                conv.cookies.store(set_cookies, server_now)
                 location = response.headers.get("Location")
                 if not location:
                     return DeliveryError(
@@ -327,7 +335,7 @@ class TwilioSimulator:
                 continue
             if not 200 <= response.status < 300:
                 return DeliveryError(11200, f"the webhook answered HTTP {response.status}"), url
-            conv.cookies.store(set_cookies)
+            conv.cookies.store(set_cookies, server_now)
             return response, url
         return DeliveryError(11215, f"more than {MAX_REDIRECTS} redirects in a row"), url
 

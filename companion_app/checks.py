@@ -3,6 +3,10 @@
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from companion_app import create_app
+from companion_app.simulator import FakeClock, TwilioSimulator
+from companion_app.verify import AUTH_TOKEN, Step, compare, run_script
+
 
 @dataclass
 class Verdict:
@@ -127,8 +131,6 @@ SENDER, TWILIO_NUMBER = "+14155550100", "+14155550199"
 
 def _conversation(app):
     """A simulated conversation with a learner's webhook, and its simulator (for the clock)."""
-    from companion_app.simulator import FakeClock, TwilioSimulator
-
     sim = TwilioSimulator(app, webhook_url="https://example.ngrok.app/sms", clock=FakeClock())
     return sim, sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
 
@@ -224,3 +226,68 @@ def _one_hour(verdict, app):
         f"after 61 minutes the reply was {got!r}: set PERMANENT_SESSION_LIFETIME to one hour "
         "and session.permanent = True",
     )
+
+
+def _reference_counter():
+    """companion_app's counter, set up for the verify module's standard script."""
+    return create_app(
+        {
+            "SECRET_KEY": "reference-key",
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "PUBLIC_URL": "https://example.ngrok.app",
+        }
+    )
+
+
+def check_comparison_catches(broken_app):
+    """Notebook 05: the broken app still answers, and comparing it with the reference catches it."""
+    return run_check("Break it on purpose", broken_app, _caught)
+
+
+def _caught(verdict, app):
+    result = compare(app, _reference_counter())
+    crashed = [
+        n for n, text in enumerate(result.left, 1) if text.startswith("error 11200") and n != 14
+    ]
+    verdict.expect(
+        not crashed,
+        "your broken app still answers every genuine message (a quiet bug, the hardest kind)",
+        f"your app fails outright at step {', '.join(map(str, crashed))}: break the logic, not the app",
+    )
+    verdict.expect(
+        any(n != 14 for n in result.differences),
+        f"the comparison catches it: {result.summary()}",
+        "the comparison found no difference besides the forgery: your change did not alter what "
+        "the script checks. Try another bug, e.g. forget to store the count",
+    )
+
+
+def check_edge_script(script):
+    """Notebook 05: a script where a pair's next message comes just under 4 hours later, and counts on."""
+    verdict = Verdict("Just under four hours")
+    if not verdict.expect(
+        isinstance(script, list) and script and all(isinstance(s, Step) for s in script),
+        "the script is a list of steps",
+        "the script should be a list made with send(...) and wait(...)",
+    ):
+        return verdict
+    outcomes = run_script(_reference_counter(), script)
+    edge = [
+        n
+        for n, step in enumerate(script)
+        if step.action == "wait" and 3.9 <= step.hours < 4 and n + 1 < len(script)
+    ]
+    if not verdict.expect(
+        bool(edge),
+        "it waits just under 4 hours (3.9 to 4) somewhere",
+        "it never waits between 3.9 and 4 hours: use wait(3 + 59 / 60)",
+    ):
+        return verdict
+    after = outcomes[edge[0] + 1]
+    verdict.expect(
+        "times" in after,
+        f"the message after the wait still counts on: {after!r}",
+        f"the message after the wait got {after!r}: send at least one message of the same pair "
+        "before the wait and one right after it",
+    )
+    return verdict

@@ -13,6 +13,7 @@ The cookie keeps staff ids only (at most ``MAX_MATCHES`` of them), never whole r
 does not grow with the directory.
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -86,6 +87,10 @@ DEFAULT_STAFF = (
 )
 
 bp = Blueprint("directory", __name__)
+
+#: Log one line per message (pair and count or step), never the body. Its name is not the
+#: app's: Flask would attach its timestamped default handler to the app's logger.
+log = logging.getLogger(__name__)
 
 
 # --- The pure logic: no Flask below this line until the view. ---
@@ -250,7 +255,7 @@ def look_up_staff():
     signature, reason = check_signature()
     if reason:
         recent.record(from_=from_, to=to, count=None, signature=signature, status=403)
-        current_app.logger.warning("rejected request from %s to %s: %s", from_, to, reason)
+        log.warning("rejected request from %s to %s: %s", from_, to, reason)
         return plain(reason, 403)
 
     problem, status = unreadable_body()
@@ -269,7 +274,7 @@ def look_up_staff():
         session[DIRECTORY_KEY] = state
     else:
         session.pop(DIRECTORY_KEY, None)
-    current_app.logger.info("directory %s -> %s: %s", from_, to, state.get("step", "idle"))
+    log.info("directory %s -> %s: %s", from_, to, state.get("step", "idle"))
     recent.record(from_=from_, to=to, count=None, signature=signature, status=200)
 
     response = MessagingResponse()

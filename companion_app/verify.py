@@ -7,6 +7,8 @@ with the same seed and the same clock, so the two runs differ only where the web
 
 import base64
 import html
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from companion_app.simulator import FakeClock, TwilioSimulator
@@ -34,7 +36,8 @@ class Step:
 
     def __str__(self):
         if self.action == "wait":
-            return f"{self.hours:g} hours of silence"
+            hours, minutes = divmod(round(self.hours * 60), 60)
+            return f"{hours} h {minutes} min of silence" if minutes else f"{hours} hours of silence"
         if self.action == "tamper":
             return f"{self.from_} → {self.to}: session cookie rewritten to count 1000"
         prefix = "forged: " if self.action == "forge" else ""
@@ -95,8 +98,24 @@ def rewrite_session(value, data=b'{"counter":1000}'):
     return ".".join([encoded, *parts[1:]]) if len(parts) == 3 else encoded
 
 
+@contextmanager
+def quiet_logs():
+    """Hold back log lines up to WARNING while a script runs: the outcomes already say what happened."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def run_script(app, script=STANDARD_SCRIPT, auth_token=AUTH_TOKEN):
-    """Run the script against app; return one outcome per step."""
+    """Run the script against app; return one outcome per step (the app's warnings are held back)."""
+    with quiet_logs():
+        return _run(app, script, auth_token)
+
+
+def _run(app, script, auth_token):
+    """run_script without the log handling."""
     clock = FakeClock()
     sim = TwilioSimulator(app, webhook_url=WEBHOOK_URL, auth_token=auth_token, clock=clock)
     forger = TwilioSimulator(app, webhook_url=WEBHOOK_URL, auth_token=FORGED_TOKEN, clock=clock)

@@ -1,5 +1,7 @@
 """The SMS webhook: count a sender's messages in Flask's session cookie."""
 
+import logging
+
 from flask import Blueprint, Response, current_app, request, session
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -15,6 +17,10 @@ UNKNOWN_CALLER = "Friend"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 bp = Blueprint("webhook", __name__)
+
+#: Log one line per message (pair and count or step), never the body. Its name is not the
+#: app's: Flask would attach its timestamped default handler to the app's logger.
+log = logging.getLogger(__name__)
 
 
 def plain(text, status):
@@ -65,7 +71,7 @@ def count_messages():
     signature, reason = check_signature()
     if reason:
         recent.record(from_=from_, to=to, count=None, signature=signature, status=403)
-        current_app.logger.warning("rejected request from %s to %s: %s", from_, to, reason)
+        log.warning("rejected request from %s to %s: %s", from_, to, reason)
         return plain(reason, 403)
 
     problem, status = unreadable_body()
@@ -81,7 +87,7 @@ def count_messages():
     count = read_counter() + 1
     session[COUNTER_KEY] = count
     name = current_app.config["CALLERS"].get(from_, UNKNOWN_CALLER)
-    current_app.logger.info("message %s -> %s: count %d", from_, to, count)
+    log.info("message %s -> %s: count %d", from_, to, count)
     recent.record(from_=from_, to=to, count=count, signature=signature, status=200)
 
     response = MessagingResponse()

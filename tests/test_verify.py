@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 
 from flask import Flask, Response, request, session
 from twilio.twiml.messaging_response import MessagingResponse
@@ -125,3 +126,10 @@ def test_custom_script_with_wait_and_forge():
         "+14155550100 → +14155550199: 'b'",
         "forged: +14155550100 → +14155550199: 'c'",
     ]
+
+
+def test_a_run_holds_back_the_rejection_warning(caplog):
+    run_script(reference(), [forge(REY, NUMBER, "x")])
+    assert "rejected request" not in caplog.text
+    logging.getLogger("companion_app.webhook").warning("after the run")
+    assert "after the run" in caplog.text

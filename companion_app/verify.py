@@ -176,13 +176,16 @@ class Comparison:
         return "\n".join(lines)
 
     def _repr_html_(self):
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in ("#", "step", *self.names))
+        left = ' style="text-align:left;vertical-align:top"'
+        head = "".join(f"<th{left}>{html.escape(h)}</th>" for h in ("#", "step", *self.names))
         rows = []
         for n, (step, a, b) in enumerate(zip(self.script, self.left, self.right, strict=True), 1):
             style = "" if a == b else ' style="background:#fde2e1"'
             cells = [str(n), str(step), a, b]
             rows.append(
-                f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+                f"<tr{style}>"
+                + "".join(f"<td{left}>{html.escape(c)}</td>" for c in cells)
+                + "</tr>"
             )
         table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         return f"<p><strong>{html.escape(self.summary())}</strong></p>{table}"

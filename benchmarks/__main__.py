@@ -90,7 +90,9 @@ def http_section(args):
         "per request as the bare route, so the req/s ratios understate the server's differences; "
         "the server-CPU ratios do not. The signature "
         f"check costs {sms['server_cpu_us'] - unsigned['server_cpu_us']:.0f} µs of server CPU "
-        "per request (signature on minus off).",
+        "per request (signature on minus off). Server CPU is counted in 10 ms clock ticks and "
+        "shares the machine with whatever else runs: expect ±10 % between runs (more for the "
+        "difference); the in-process table below is steadier.",
         "",
     ]
     return lines

@@ -341,6 +341,35 @@ def test_signed_requests_through_the_proxy_are_counted_per_pair(public_webhook):
     assert table.count("valid      200") == 4
 
 
+def test_the_simulator_through_the_proxy(public_webhook):
+    """The project's Twilio simulator, told the public URL, sends real HTTP through the proxy."""
+    from companion_app.simulator import FakeClock, TwilioSimulator
+
+    simulator = TwilioSimulator(
+        public_webhook.proxy_url,
+        webhook_url=f"{PUBLIC_URL}/sms",
+        auth_token=TEST_AUTH_TOKEN,
+        clock=FakeClock(),
+        seed=0,
+        timeout=5,
+        connect_timeout=5,
+    )
+    rey = simulator.conversation(from_="+14155550100", to=TWILIO_NUMBER)
+    chewy = simulator.conversation(from_="+14155550102", to=TWILIO_NUMBER)
+    replies = [rey.send("hi"), chewy.send("yo"), rey.send("again"), rey.send("and again")]
+    assert [(d.status, d.error, d.replies[0].body) for d in replies] == [
+        ("replied", None, "Hello Rey, thanks for the message!"),
+        ("replied", None, "Hello Chewy, thanks for the message!"),
+        ("replied", None, f"Rey has messaged {TWILIO_NUMBER} 2 times."),
+        ("replied", None, f"Rey has messaged {TWILIO_NUMBER} 3 times."),
+    ]
+    forged = TwilioSimulator(
+        public_webhook.proxy_url, webhook_url=f"{PUBLIC_URL}/sms", auth_token="not-the-token"
+    ).conversation(from_="+14155550100", to=TWILIO_NUMBER)
+    delivery = forged.send("hi")
+    assert (delivery.status, delivery.http_status) == ("failed", 403)
+
+
 def test_a_forged_signature_through_the_proxy_gets_403(public_webhook):
     rey = Phone(public_webhook.proxy_url, "+14155550100", TWILIO_NUMBER)
     status, text = rey.send("hi", signature="bm90IGEgcmVhbCBzaWduYXR1cmU=")

@@ -18,13 +18,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from twilio.twiml.messaging_response import MessagingResponse
 
-from companion_app.signature import check_signature
-from companion_app.webhook import plain, twiml, unreadable_body
+from companion_app.incoming import accept_incoming, twiml
 
 #: The session key that holds the directory conversation's state.
 DIRECTORY_KEY = "directory"
@@ -248,34 +247,18 @@ def check_staff_config(setup_state):
 @bp.route("/directory", methods=["GET", "POST"])
 def look_up_staff():
     """Answer one SMS of the staff-directory conversation kept in the session cookie."""
-    params = request.form if request.method == "POST" else request.args
-    from_, to = params.get("From", ""), params.get("To", "")
-    recent = current_app.extensions["recent_requests"]
-
-    signature, reason = check_signature()
-    if reason:
-        recent.record(from_=from_, to=to, count=None, signature=signature, status=403)
-        log.warning("rejected request from %s to %s: %s", from_, to, reason)
-        return plain(reason, 403)
-
-    problem, status = unreadable_body()
-    if problem:
-        recent.record(from_=from_, to=to, count=None, signature=signature, status=status)
-        return plain(problem, status)
-
-    missing = [name for name, value in (("From", from_), ("To", to)) if not value]
-    if missing:
-        recent.record(from_=from_, to=to, count=None, signature=signature, status=400)
-        return plain(f"Missing parameter: {' and '.join(missing)}.", 400)
+    incoming, refusal = accept_incoming()
+    if refusal:
+        return refusal
 
     staff = load_staff(current_app.config.get("STAFF", DEFAULT_STAFF))
-    state, reply = respond(session.get(DIRECTORY_KEY), params.get("Body", ""), staff)
+    state, reply = respond(session.get(DIRECTORY_KEY), incoming.body, staff)
     if state:
         session[DIRECTORY_KEY] = state
     else:
         session.pop(DIRECTORY_KEY, None)
-    log.info("directory %s -> %s: %s", from_, to, state.get("step", "idle"))
-    recent.record(from_=from_, to=to, count=None, signature=signature, status=200)
+    log.info("directory %s -> %s: %s", incoming.from_, incoming.to, state.get("step", "idle"))
+    incoming.record()
 
     response = MessagingResponse()
     response.message(reply)

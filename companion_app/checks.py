@@ -291,3 +291,69 @@ def check_edge_script(script):
         "before the wait and one right after it",
     )
     return verdict
+
+
+STORE_SENDER, STORE_OTHER_NUMBER = "+14155557000", "+14155550198"
+STORE_WEBHOOK_URL = "https://example.ngrok.app/sms"
+
+
+def check_day_long_store(make_app):
+    """Notebook 07: make_app(clock) keeps each pair's count on the server for 24 hours of silence."""
+    title = "A day-long conversation on the server"
+    clock = FakeClock()
+    try:
+        app = make_app(clock)
+    except Exception as error:  # the learner's bug, reported in words
+        verdict = Verdict(title)
+        verdict.fail(f"make_app(clock) raised {type(error).__name__}: {error}")
+        return verdict
+    return run_check(title, app, lambda verdict, app: _day_long(verdict, app, clock))
+
+
+def _day_long(verdict, app, clock):
+    sim = TwilioSimulator(app, webhook_url=STORE_WEBHOOK_URL, auth_token=AUTH_TOKEN, clock=clock)
+    conv = sim.conversation(from_=STORE_SENDER, to=TWILIO_NUMBER)
+    replies = [_reply(conv.send(text)) for text in ("one", "two", "three")]
+    if not verdict.expect(
+        "3 times" in replies[-1],
+        "it counts: the third message says 3 times",
+        f"the third message got {replies[-1]!r}: count each pair's messages (a new app and store "
+        "for every call of make_app)",
+    ):
+        return
+    clock.advance(hours=5)
+    got = _reply(conv.send("five hours later"))
+    verdict.expect(
+        "4 times" in got,
+        "after 5 hours of silence the count goes on (4 times): it lives on the server",
+        f"after 5 hours the reply was {got!r}: Twilio dropped the cookie, so keep the count in the "
+        "store, keyed by (From, To)",
+    )
+    both = [_reply(delivery) for delivery in conv.send_together(["at", "once"])]
+    verdict.expect(
+        any("5 times" in reply for reply in both) and any("6 times" in reply for reply in both),
+        "two messages delivered at once are both counted (5 and 6 times): no lost update",
+        f"two messages at once got {both}: read, add one and write back in one step on the server",
+    )
+    got = _reply(sim.conversation(from_=STORE_SENDER, to=STORE_OTHER_NUMBER).send("hi"))
+    verdict.expect(
+        got.startswith("Hello"),
+        "the same phone texting another of your numbers starts its own count",
+        f"the same phone texting another number got {got!r}: key the store by both From and To",
+    )
+    clock.advance(hours=23, minutes=59)
+    got = _reply(conv.send("almost a day"))
+    verdict.expect(
+        "7 times" in got,
+        "23 h 59 min after the last message it still counts (7 times)",
+        f"23 h 59 min later the reply was {got!r}: keep a conversation for 24 hours after its "
+        "last message",
+    )
+    clock.advance(hours=24, minutes=1)
+    got = _reply(conv.send("a day and a bit"))
+    verdict.expect(
+        got.startswith("Hello"),
+        "24 h 1 min after the last message the conversation starts over",
+        f"24 h 1 min later the reply was {got!r}: forget a pair 24 hours after its last message "
+        "(each message renews the expiry), using the clock you were given",
+    )

@@ -16,8 +16,8 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from companion_app.production import Gunicorn
 from tests.conftest import PUBLIC_URL, TEST_AUTH_TOKEN, TWILIO_NUMBER
-from tests.gunicorn_server import Gunicorn
 
 PAIRS = 40
 MESSAGES = 10
@@ -83,7 +83,7 @@ def test_every_pair_counts_exactly_with_a_shared_key(tmp_path):
         started = time.perf_counter()
         results = run_all_pairs(server.url)
         seconds = time.perf_counter() - started
-        log = server.stderr()
+        log = server.log()
     print(f"shared key: {PAIRS * MESSAGES} messages from {PAIRS} pairs in {seconds:.2f} s")
     errors = [error for _, pair_errors in results.values() for error in pair_errors]
     assert errors == []
@@ -98,7 +98,7 @@ def test_every_pair_counts_exactly_with_a_shared_key(tmp_path):
 def test_per_worker_random_keys_are_warned_about(tmp_path, record_property):
     with Gunicorn(APP, env=server_env(), cwd=tmp_path) as server:
         results = run_all_pairs(server.url)
-        log = server.stderr()
+        log = server.log()
     # Every worker built its own app, so every worker warned.
     assert log.count(KEY_WARNING) == 2
     assert "Traceback" not in log

@@ -43,7 +43,7 @@ class RecentRequests:
         rows = list(self)[-limit:]
         if not rows:
             return "No requests received yet."
-        lines = [f"{'time (UTC)':<9} {'from':<13} {'to':<13} {'count':>5}  signature  status"]
+        lines = [f"{'time UTC':<8}  {'from':<13} {'to':<13} {'count':>5}  signature  status"]
         for r in rows:
             count = "-" if r.count is None else str(r.count)
             lines.append(

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from companion_app import create_app
 from companion_app.simulator import FakeClock, TwilioSimulator
-from companion_app.verify import AUTH_TOKEN, Step, compare, run_script
+from companion_app.verify import AUTH_TOKEN, Step, compare, quiet_logs, run_script
 
 
 @dataclass
@@ -289,6 +289,78 @@ def check_edge_script(script):
         f"the message after the wait still counts on: {after!r}",
         f"the message after the wait got {after!r}: send at least one message of the same pair "
         "before the wait and one right after it",
+    )
+    return verdict
+
+
+#: The public base URL of notebook 04's stand-in tunnel.
+TUNNEL_URL = "https://example.ngrok.app"
+
+
+def check_accepts_twilio_behind_tunnel(app):
+    """Notebook 04: behind a tunnel, what Twilio signed for the public URL is answered; forgeries get 403."""
+    return run_check("Accept Twilio behind the tunnel", app, _behind_tunnel)
+
+
+def _through_tunnel(app, auth_token):
+    """A conversation reaching app as through ngrok: signed for TUNNEL_URL, with X-Forwarded-* headers."""
+    sim = TwilioSimulator(
+        app,
+        webhook_url=f"{TUNNEL_URL}/sms",
+        auth_token=auth_token,
+        clock=FakeClock(),
+        tunnel_headers=True,
+    )
+    return sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+def _behind_tunnel(verdict, app):
+    token = app.config.get("TWILIO_AUTH_TOKEN")
+    if not verdict.expect(
+        bool(token),
+        "signatures are still checked (TWILIO_AUTH_TOKEN is set)",
+        "TWILIO_AUTH_TOKEN is not set, so anyone can post to this webhook: keep the check on and "
+        "fix which URL it checks",
+    ):
+        return
+    with quiet_logs():
+        genuine = _through_tunnel(app, token)
+        first, second = _reply(genuine.send("hi")), _reply(genuine.send("again"))
+        forged = _reply(_through_tunnel(app, token + "-forged").send("hi"))
+    if not verdict.expect(
+        first.startswith("Hello"),
+        f"a message Twilio signed for {TUNNEL_URL}/sms is answered",
+        f"a message Twilio signed for {TUNNEL_URL}/sms got {first!r}: the app checks the "
+        f"signature against the URL it sees, not the public one; set PUBLIC_URL to {TUNNEL_URL}",
+    ):
+        return
+    verdict.expect(
+        "2 times" in second,
+        "the next one counts on (2 times)",
+        f"the next message got {second!r}: keep the counter as it was",
+    )
+    verdict.expect(
+        forged.startswith("error 11200"),
+        "a request signed with the wrong token is still refused",
+        f"a request signed with the wrong token got {forged!r}: keep the signature check on",
+    )
+
+
+def check_same_signature(signature, delivery):
+    """Notebook 04: the learner computed the X-Twilio-Signature the simulator sent with a delivery."""
+    verdict = Verdict("Sign like Twilio")
+    if not verdict.expect(
+        isinstance(signature, str) and bool(signature),
+        "it is a string",
+        f"it is {signature!r}: compute it with RequestValidator(token).compute_signature(url, params)",
+    ):
+        return verdict
+    sent = delivery.request
+    verdict.expect(
+        signature == sent.headers.get("X-Twilio-Signature"),
+        "it is the X-Twilio-Signature Twilio sent",
+        f"it is not the X-Twilio-Signature Twilio sent: sign the public URL Twilio called "
+        f"({sent.url}) and every form parameter it posted, with the auth token",
     )
     return verdict
 

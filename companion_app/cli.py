@@ -2,12 +2,15 @@
 
 import argparse
 import importlib.util
+import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from companion_app import create_app
+from companion_app import create_app, production
 from companion_app.chat import chat, open_simulator
 from companion_app.live import go_live
 from companion_app.settings import read_environment
@@ -56,19 +59,16 @@ def build_parser():
     return parser
 
 
-def gunicorn_command(host, port, workers):
-    """The gunicorn command line that serves the app factory."""
+def gunicorn_command(host, port, workers, log_config):
+    """The gunicorn command line that serves the app factory, logging as production.LOG_CONFIG says.
+
+    log_config is the path of a JSON file holding production.LOG_CONFIG.
+    """
     return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "-",
-        "companion_app:create_app()",
+        *[sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers)],
+        *["--log-config-json", str(log_config)],
+        *["--access-logfile", "-", "--access-logformat", production.ACCESS_LOG_FORMAT],
+        production.APP,
     ]
 
 
@@ -95,7 +95,10 @@ def run_serve(args):
                 file=sys.stderr,
             )
             return 2
-        return subprocess.call(gunicorn_command(args.host, args.port, args.workers))
+        with tempfile.TemporaryDirectory(prefix="sms-cookies-") as folder:
+            log_config = Path(folder) / "logging.json"
+            log_config.write_text(json.dumps(production.LOG_CONFIG), encoding="utf-8")
+            return subprocess.call(gunicorn_command(args.host, args.port, args.workers, log_config))
     app = create_app()
     print(f"Serving the counter webhook on http://{args.host}:{args.port}/sms (Ctrl-C to stop)")
     app.run(host=args.host, port=args.port)

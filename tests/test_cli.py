@@ -1,7 +1,9 @@
 """The `serve` command: development server, and production mode's refusal without a key."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from companion_app import cli
 
@@ -13,25 +15,37 @@ def test_production_refuses_to_start_without_secret_key(capsys):
     assert "--production needs SECRET_KEY" in err
 
 
-def test_production_runs_gunicorn_on_the_factory(monkeypatch):
+def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k")
     calls = []
-    monkeypatch.setattr("companion_app.cli.subprocess.call", lambda cmd: calls.append(cmd) or 0)
+
+    def call(command):
+        config = command[command.index("--log-config-json") + 1]
+        calls.append((command, json.loads(Path(config).read_text())))
+        return 0
+
+    monkeypatch.setattr("companion_app.cli.subprocess.call", call)
     assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
-    assert calls == [
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            "127.0.0.1:8001",
-            "--workers",
-            "3",
-            "--access-logfile",
-            "-",
-            "companion_app:create_app()",
-        ]
+    ((command, log_config),) = calls
+    assert command[:8] == [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        "127.0.0.1:8001",
+        "--workers",
+        "3",
+        "--log-config-json",
     ]
+    assert command[-5:] == [
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s',
+        "companion_app:create_app()",
+    ]
+    assert log_config["loggers"]["companion_app"]["level"] == "INFO"
+    assert not Path(command[8]).exists()  # the temporary config is gone afterwards
 
 
 def test_development_server_runs_the_factory(monkeypatch, capsys):

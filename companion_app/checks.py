@@ -1,5 +1,6 @@
 """Self-checks for the notebooks' exercises: each tells the learner, in words, whether an answer works."""
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -428,4 +429,105 @@ def _day_long(verdict, app, clock):
         "24 h 1 min after the last message the conversation starts over",
         f"24 h 1 min later the reply was {got!r}: forget a pair 24 hours after its last message "
         "(each message renews the expiry), using the clock you were given",
+    )
+
+
+#: The public URL of notebook 06's staff-directory webhook.
+DIRECTORY_URL = "https://example.ngrok.app/directory"
+
+#: The most characters a directory session cookie needs when it keeps ids, not records.
+DIRECTORY_COOKIE_BUDGET = 200
+
+
+def _directory_conversation(app):
+    """A simulated conversation with a learner's staff-directory webhook (POST /directory)."""
+    sim = TwilioSimulator(app, webhook_url=DIRECTORY_URL, clock=FakeClock())
+    return sim, sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+def _said(delivery):
+    """What the phone receives, or the error with what happened (e.g. the exception the view raised)."""
+    return str(delivery.error) if delivery.error is not None else _reply(delivery)
+
+
+def _lists_sams(verdict, conv):
+    """Send 'sam' and expect the numbered list of five; False (with a hint) when it is missing."""
+    got = _said(conv.send("sam"))
+    return verdict.expect(
+        "1. Sam Okafor" in got and "5. Jordan Samuels" in got,
+        "'sam' still lists the matches (1. Sam Okafor … 5. Jordan Samuels)",
+        f"'sam' got {got!r}: keep the directory working (build on respond from this notebook)",
+    )
+
+
+def check_directory_help(app):
+    """Notebook 06: HELP explains the directory in any state and keeps a pending list."""
+    return run_check("A HELP word that keeps the list", app, _directory_help)
+
+
+def _directory_help(verdict, app):
+    sim, conv = _directory_conversation(app)
+    if not _lists_sams(verdict, conv):
+        return
+    got = _said(conv.send("HELP"))
+    if not verdict.expect(
+        not got.startswith(("No one", "error")) and "name" in got.lower(),
+        "'HELP' gets a reply that explains how to search (it mentions a name)",
+        f"'HELP' got {got!r}: before searching, compare the message (lower case, spaces "
+        "stripped) with 'help' and reply with how to use the directory",
+    ):
+        return
+    got = _said(conv.send("2"))
+    verdict.expect(
+        got.startswith("Samantha Reyes"),
+        "'2' after HELP still picks Samantha Reyes: the list survived",
+        f"'2' after HELP got {got!r}: return the state you were given together with the help "
+        "text, so the pending list stays in the cookie",
+    )
+    got = _said(conv.send("  Help "))
+    verdict.expect(
+        not got.startswith(("No one", "error")) and "name" in got.lower(),
+        "'  Help ' with no list pending gets the help too (case and spaces do not matter)",
+        f"'  Help ' got {got!r}: compare ' '.join(text.lower().split()) with 'help'",
+    )
+
+
+def check_directory_more(app):
+    """Notebook 06: MORE shows the matches after the first list, and a number picks from them."""
+    return run_check("The rest of the list", app, _directory_more)
+
+
+def _directory_more(verdict, app):
+    sim, conv = _directory_conversation(app)
+    if not _lists_sams(verdict, conv):
+        return
+    got = _said(conv.send("more"))
+    found = re.search(r"(\d+)\.\s*Samuel Adeyemi", got)
+    if not verdict.expect(
+        found is not None,
+        "'more' lists the next match (Samuel Adeyemi) with a number",
+        f"'more' got {got!r}: when a list is pending, keep in the state what the next page "
+        "needs (the search and how far you got) and list the next matches, numbered",
+    ):
+        return
+    size = len(conv.cookies.get("session") or "")
+    verdict.expect(
+        size <= DIRECTORY_COOKIE_BUDGET,
+        f"the cookie stays small ({size} characters): it keeps a search and ids, not records",
+        f"the cookie is {size} characters: keep ids and the search in it, not whole records "
+        f"(at most {DIRECTORY_COOKIE_BUDGET} characters)",
+    )
+    got = _said(conv.send(found.group(1)))
+    verdict.expect(
+        got.startswith("Samuel Adeyemi"),
+        f"'{found.group(1)}' then picks Samuel Adeyemi from the second list",
+        f"'{found.group(1)}' got {got!r}: store the ids of the list you just sent, so the "
+        "numbers refer to it",
+    )
+    fresh = sim.conversation(from_=SENDER, to="+14155550188")
+    got = _said(fresh.send("more"))
+    verdict.expect(
+        not got.startswith("error"),
+        f"'more' with no list pending gets a polite reply ({got!r})",
+        f"'more' with no list pending got {got!r}: answer it even when the state is empty",
     )

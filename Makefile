@@ -14,6 +14,7 @@ help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
 
@@ -40,6 +41,9 @@ bench: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+student: $(STAMP)
+	$(BIN)/python -m companion_app.student notebooks student
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from companion_app import create_app
 from companion_app.simulator import FakeClock, TwilioSimulator
-from companion_app.verify import AUTH_TOKEN, Step, compare, quiet_logs, run_script
+from companion_app.verify import AUTH_TOKEN, Step, compare, outcome, quiet_logs, run_script
 
 
 @dataclass
@@ -130,17 +130,14 @@ def check_secret_key(key):
 SENDER, TWILIO_NUMBER = "+14155550100", "+14155550199"
 
 
-def _conversation(app):
+def _conversation(app, path="/sms"):
     """A simulated conversation with a learner's webhook, and its simulator (for the clock)."""
-    sim = TwilioSimulator(app, webhook_url="https://example.ngrok.app/sms", clock=FakeClock())
+    sim = TwilioSimulator(app, webhook_url=f"https://example.ngrok.app{path}", clock=FakeClock())
     return sim, sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
 
 
-def _reply(delivery):
-    """The text a phone would receive, or a description of what went wrong."""
-    if delivery.error is not None:
-        return f"error {delivery.error.code} ({delivery.error.message})"
-    return " / ".join(reply.body for reply in delivery.replies) or "(no reply)"
+#: The text a phone would receive, or the Twilio error with what happened.
+_reply = outcome
 
 
 def check_shout_webhook(app):
@@ -433,26 +430,13 @@ def _day_long(verdict, app, clock):
 
 
 #: The public URL of notebook 06's staff-directory webhook.
-DIRECTORY_URL = "https://example.ngrok.app/directory"
-
 #: The most characters a directory session cookie needs when it keeps ids, not records.
 DIRECTORY_COOKIE_BUDGET = 200
 
 
-def _directory_conversation(app):
-    """A simulated conversation with a learner's staff-directory webhook (POST /directory)."""
-    sim = TwilioSimulator(app, webhook_url=DIRECTORY_URL, clock=FakeClock())
-    return sim, sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
-
-
-def _said(delivery):
-    """What the phone receives, or the error with what happened (e.g. the exception the view raised)."""
-    return str(delivery.error) if delivery.error is not None else _reply(delivery)
-
-
 def _lists_sams(verdict, conv):
     """Send 'sam' and expect the numbered list of five; False (with a hint) when it is missing."""
-    got = _said(conv.send("sam"))
+    got = _reply(conv.send("sam"))
     return verdict.expect(
         "1. Sam Okafor" in got and "5. Jordan Samuels" in got,
         "'sam' still lists the matches (1. Sam Okafor … 5. Jordan Samuels)",
@@ -466,10 +450,10 @@ def check_directory_help(app):
 
 
 def _directory_help(verdict, app):
-    sim, conv = _directory_conversation(app)
+    sim, conv = _conversation(app, "/directory")
     if not _lists_sams(verdict, conv):
         return
-    got = _said(conv.send("HELP"))
+    got = _reply(conv.send("HELP"))
     if not verdict.expect(
         not got.startswith(("No one", "error")) and "name" in got.lower(),
         "'HELP' gets a reply that explains how to search (it mentions a name)",
@@ -477,14 +461,14 @@ def _directory_help(verdict, app):
         "stripped) with 'help' and reply with how to use the directory",
     ):
         return
-    got = _said(conv.send("2"))
+    got = _reply(conv.send("2"))
     verdict.expect(
         got.startswith("Samantha Reyes"),
         "'2' after HELP still picks Samantha Reyes: the list survived",
         f"'2' after HELP got {got!r}: return the state you were given together with the help "
         "text, so the pending list stays in the cookie",
     )
-    got = _said(conv.send("  Help "))
+    got = _reply(conv.send("  Help "))
     verdict.expect(
         not got.startswith(("No one", "error")) and "name" in got.lower(),
         "'  Help ' with no list pending gets the help too (case and spaces do not matter)",
@@ -498,10 +482,10 @@ def check_directory_more(app):
 
 
 def _directory_more(verdict, app):
-    sim, conv = _directory_conversation(app)
+    sim, conv = _conversation(app, "/directory")
     if not _lists_sams(verdict, conv):
         return
-    got = _said(conv.send("more"))
+    got = _reply(conv.send("more"))
     found = re.search(r"(\d+)\.\s*Samuel Adeyemi", got)
     if not verdict.expect(
         found is not None,
@@ -517,7 +501,7 @@ def _directory_more(verdict, app):
         f"the cookie is {size} characters: keep ids and the search in it, not whole records "
         f"(at most {DIRECTORY_COOKIE_BUDGET} characters)",
     )
-    got = _said(conv.send(found.group(1)))
+    got = _reply(conv.send(found.group(1)))
     verdict.expect(
         got.startswith("Samuel Adeyemi"),
         f"'{found.group(1)}' then picks Samuel Adeyemi from the second list",
@@ -525,7 +509,7 @@ def _directory_more(verdict, app):
         "numbers refer to it",
     )
     fresh = sim.conversation(from_=SENDER, to="+14155550188")
-    got = _said(fresh.send("more"))
+    got = _reply(fresh.send("more"))
     verdict.expect(
         not got.startswith("error"),
         f"'more' with no list pending gets a polite reply ({got!r})",

@@ -4,6 +4,7 @@ import pytest
 
 from companion_app import create_app
 from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
+from companion_app.simulator import FakeClock, TwilioSimulator
 
 #: The auth token of twilio-python's published signature test vector.
 TEST_AUTH_TOKEN = "12345"
@@ -11,6 +12,15 @@ TEST_AUTH_TOKEN = "12345"
 PUBLIC_URL = "https://example.ngrok.app"
 SENDER = "+14155550100"  # "Rey" in the default caller directory
 TWILIO_NUMBER = "+14155550199"
+
+
+def signed_simulator(target, **options):
+    """A simulator for target (app or URL) signing for PUBLIC_URL/sms with the test token, on a FakeClock."""
+    options.setdefault("webhook_url", f"{PUBLIC_URL}/sms")
+    options.setdefault("auth_token", TEST_AUTH_TOKEN)
+    options.setdefault("clock", FakeClock())
+    options.setdefault("seed", 0)
+    return TwilioSimulator(target, **options)
 
 
 @pytest.fixture(autouse=True)

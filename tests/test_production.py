@@ -3,8 +3,7 @@
 import pytest
 
 from companion_app import production
-from companion_app.simulator import FakeClock, TwilioSimulator
-from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
+from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
 
 KEY_WARNING = "SECRET_KEY is not set: using a random key."
 SETTINGS = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "PUBLIC_URL": PUBLIC_URL}
@@ -14,13 +13,7 @@ pytestmark = pytest.mark.skipif(not production.available(), reason=production.UN
 
 def conversation(url, method="POST"):
     """A simulated conversation with the server at url, signed with the test token."""
-    sim = TwilioSimulator(
-        url,
-        webhook_url=f"{PUBLIC_URL}/sms",
-        auth_token=TEST_AUTH_TOKEN,
-        clock=FakeClock(),
-        method=method,
-    )
+    sim = signed_simulator(url, method=method)
     return sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
 
 

@@ -16,8 +16,7 @@ from twilio.request_validator import RequestValidator
 from companion_app import create_app
 from companion_app import webhook as counter_webhook
 from companion_app.server import LocalServer
-from companion_app.simulator import FakeClock, TwilioSimulator
-from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
+from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
 
 #: How long the simulator waits here (Twilio waits 15 s; the rule is the same, the test is faster).
 SHORT_TIMEOUT = 0.3
@@ -91,14 +90,7 @@ def signed_app():
 
 def simulator(target, timeout=SHORT_TIMEOUT):
     """A simulator signing for the public URL, with a short timeout."""
-    return TwilioSimulator(
-        target,
-        webhook_url=f"{PUBLIC_URL}/sms",
-        auth_token=TEST_AUTH_TOKEN,
-        clock=FakeClock(),
-        seed=0,
-        timeout=timeout,
-    )
+    return signed_simulator(target, timeout=timeout)
 
 
 def two_good_messages(sim):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from companion_app import create_app
 from companion_app.simulator import CookieJar, FakeClock, TwilioSimulator
-from tests.conftest import PUBLIC_URL, TEST_AUTH_TOKEN
+from tests.conftest import PUBLIC_URL, TEST_AUTH_TOKEN, signed_simulator
 
 FOUR_HOURS = timedelta(hours=4)
 #: Rey, Finn and a stranger texting two Twilio numbers: pairs that share a From or a To.
@@ -60,29 +60,23 @@ def count_in(reply):
     return int(reply.rsplit(" ", 2)[1])
 
 
-def new_simulator(app):
-    """A simulator with its own fake clock, signing as the counter expects."""
-    return TwilioSimulator(
-        app,
-        webhook_url=f"{PUBLIC_URL}/sms",
-        auth_token=TEST_AUTH_TOKEN,
-        clock=FakeClock(),
-        seed=0,
-    )
+def is_new_conversation(last_sent, pair, now):
+    """True when the pair has not texted before, or not for 4 hours: its cookie is gone."""
+    previous = last_sent.get(pair)
+    return previous is None or now - previous >= FOUR_HOURS
 
 
 @SETTINGS
 @given(steps=STEPS)
 def test_count_is_messages_since_the_last_four_hour_gap(steps):
-    sim = new_simulator(COUNTER_APP)
+    sim = signed_simulator(COUNTER_APP)
     last_sent, expected = {}, {}
     for action, value in steps:
         if action == "wait":
             sim.clock.advance(minutes=value)
             continue
         now = sim.clock.now()
-        previous = last_sent.get(value)
-        fresh = previous is None or now - previous >= FOUR_HOURS
+        fresh = is_new_conversation(last_sent, value, now)
         expected[value] = 1 if fresh else expected[value] + 1
         last_sent[value] = now
         delivery = sim.conversation(*PAIRS[value]).send("hi")
@@ -120,9 +114,8 @@ def test_a_cookie_is_only_sent_for_its_own_pair(steps):
             sim.clock.advance(minutes=value)
             continue
         now = sim.clock.now()
-        previous = last_sent.get(value)
         from_, to = PAIRS[value]
-        own = "none" if previous is None or now - previous >= FOUR_HOURS else f"{from_}>{to}"
+        own = "none" if is_new_conversation(last_sent, value, now) else f"{from_}>{to}"
         last_sent[value] = now
         assert sim.conversation(from_, to).send("hi").reply == own
 

@@ -8,7 +8,7 @@ from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 
 from companion_app.simulator import ERRORS, FakeClock, SystemClock, TwilioSimulator
-from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
+from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
 
 WEBHOOK_URL = PUBLIC_URL + "/sms"
 TWIML_HELLO = "<Response><Message>hi</Message></Response>"
@@ -39,11 +39,8 @@ def xml(text, status=200, **headers):
     return Response(text, status=status, mimetype="application/xml", headers=headers)
 
 
-def simulator(app, **options):
-    """A simulator for app with the test token and a fixed clock and seed."""
-    options.setdefault("auth_token", TEST_AUTH_TOKEN)
-    options.setdefault("seed", 0)
-    return TwilioSimulator(app, webhook_url=WEBHOOK_URL, clock=FakeClock(), **options)
+#: A simulator for app with the test token and a fixed clock and seed.
+simulator = signed_simulator
 
 
 def send(app, body="hello", **options):

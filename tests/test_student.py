@@ -54,9 +54,14 @@ def test_no_solution_code_and_no_outputs_remain(path, student_dir):
 def test_runs_up_to_the_first_exercise(path, student_dir):
     nb = nbformat.read(student_dir / path.name, as_version=4)
     client = NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
+    ran, reached = 0, False
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             if cell.source == STARTER:
+                reached = True
                 break
             if cell.cell_type == "code":
                 client.execute_cell(cell, index)  # raises CellExecutionError on any error
+                ran += 1
+    assert reached, "the student copy has no exercise starter"
+    assert ran >= 2, "the copy ran too few cells to prove anything"

@@ -6,3 +6,6 @@ from companion_app.settings import OFFLINE_SWITCH
 
 # Set before nbval starts any kernel: kernels inherit this process's environment.
 os.environ[OFFLINE_SWITCH] = "1"
+
+# Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
+pytest_plugins = ["tests.browser"]

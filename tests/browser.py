@@ -1,0 +1,95 @@
+"""Headless Chromium (Debian's package) driven by Playwright, for tests that look at what a reader sees.
+
+Nothing here downloads a browser: Playwright drives the system's `chromium`. The browser resolves
+no host but this machine, so a page that asks for anything outside 127.0.0.1 fails visibly.
+"""
+
+import os
+import shutil
+
+import pytest
+
+#: Where Debian's package puts the browser; CHROMIUM overrides it.
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Chromium's own services reach for outside hosts even when a page asks for nothing.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost")
+
+
+def missing_reason():
+    """Why browser tests cannot run here, or None when they can."""
+    if not os.path.exists(CHROMIUM):
+        return (
+            "headless Chromium is not installed (Debian: apt-get install chromium; "
+            ".ci/run installs it)"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (it is in the [test] extra)"
+    return None
+
+
+def launch(playwright, user_data_dir):
+    """A headless Chromium with a fresh profile in user_data_dir."""
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900},
+    )
+
+
+class PageWatch:
+    """What a page did that a reader would not want: console errors and requests off this machine."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors = []
+        self.outside_requests = []
+        page.on(
+            "console",
+            lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+        page.on("request", self._request)
+
+    def _request(self, request):
+        url = request.url
+        if not url.startswith(LOCAL_PREFIXES) and not url.startswith(("data:", "blob:", "about:")):
+            self.outside_requests.append(url)
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    """One headless Chromium for the whole session (skipped, with the reason, where it cannot run)."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    """A new tab, watched for console errors and for requests that leave 127.0.0.1."""
+    page = browser_context.new_page()
+    watch = PageWatch(page)
+    yield page, watch
+    page.close()

@@ -26,10 +26,9 @@ What Twilio does not document, and the simulator chooses:
   date with now.
 """
 
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from http.cookies import CookieError, SimpleCookie
+from datetime import datetime, timedelta, timezone
+from http.cookiejar import http2time
 
 from werkzeug.http import parse_date
 
@@ -38,6 +37,9 @@ from companion_app.simulator.errors import DeliveryError
 
 #: How long Twilio keeps a cookie after it was last set.
 COOKIE_LIFETIME = timedelta(hours=4)
+
+#: The largest name + value (bytes) a cookie may have; a larger one is ignored (RFC 6265bis §5.6).
+MAX_COOKIE_SIZE = 4096
 
 #: The control characters that make Twilio refuse a cookie (error 11206).
 CONTROL_CHARACTERS = "\t\r\n\v\f"
@@ -53,18 +55,49 @@ class StoredCookie:
     expires_at: datetime
 
 
+def trim(text):
+    """text without leading and trailing WSP (space and tab, RFC 5234), as RFC 6265 trims."""
+    return text.strip(" \t")
+
+
 def split_set_cookie(header):
-    """(name, value, attributes) of a Set-Cookie header: the name=value pair raw, attributes parsed."""
-    pair, _, attributes = header.partition(";")
+    """(name, value, attributes) of a Set-Cookie header per RFC 6265 §5.2, or None to ignore it.
+
+    The name=value pair is split at its first "=" and kept raw (trimmed); a header without "="
+    is ignored. Attributes are ";"-separated, named case-insensitively (lower-cased keys), the
+    last of each name wins; an attribute without "=" (Secure) has the value "". Unknown
+    attributes are kept like the others and never stop the parsing.
+    """
+    pair, _, unparsed = header.partition(";")
+    if "=" not in pair:
+        return None
     name, _, value = pair.partition("=")
-    parsed = SimpleCookie()
-    try:  # a placeholder pair, so a value SimpleCookie dislikes cannot hide the attributes
-        parsed.load("x=x;" + attributes)
-    except CookieError:
-        return name.strip(), value.strip(), {}
-    morsel = parsed.get("x")
-    found = {key: morsel[key] for key in ("max-age", "expires") if morsel and morsel[key]}
-    return name.strip(), value.strip(), found
+    attributes = {}
+    for cookie_av in unparsed.split(";") if unparsed else ():
+        key, _, attribute_value = cookie_av.partition("=")
+        attributes[trim(key).lower()] = trim(attribute_value)
+    return trim(name), trim(value), attributes
+
+
+def max_age(value):
+    """The seconds of a Max-Age value, or None when RFC 6265 §5.2.2 says to ignore it."""
+    if not value or not (value[0].isdigit() or value[0] == "-"):
+        return None
+    digits = value[1:] if value[0] == "-" else value
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(value)
+
+
+def expires_date(value):
+    """The datetime of an Expires value (lenient, as browsers read it), or None if unreadable."""
+    date = parse_date(value)
+    if date is None:
+        seconds = http2time(value)
+        if seconds is None:
+            return None
+        date = datetime.fromtimestamp(seconds, timezone.utc)
+    return date
 
 
 def refusal(header):
@@ -88,15 +121,13 @@ def expiry(attributes, now, server_now=None):
     (default: now).
     """
     expires_at = now + COOKIE_LIFETIME
-    max_age = attributes.get("max-age")
-    if max_age is not None:
-        with suppress(ValueError):  # an unreadable Max-Age is ignored, as browsers do
-            expires_at = min(expires_at, now + timedelta(seconds=int(max_age)))
-    elif attributes.get("expires"):
-        date = parse_date(attributes["expires"])
-        if date is not None:
-            server_now = now if server_now is None else server_now
-            expires_at = min(expires_at, now + (date - server_now))
+    seconds = max_age(attributes.get("max-age"))
+    date = expires_date(attributes["expires"]) if "expires" in attributes else None
+    if seconds is not None:  # Max-Age wins over Expires (RFC 6265 §5.3, step 3)
+        expires_at = min(expires_at, now + timedelta(seconds=seconds))
+    elif date is not None:
+        server_now = now if server_now is None else server_now
+        expires_at = min(expires_at, now + (date - server_now))
     return expires_at if expires_at > now else None
 
 
@@ -122,9 +153,12 @@ class CookieJar:
         """
         now = self._clock.now()
         for header in set_cookie_headers:
-            if refusal(header):
+            parsed = None if refusal(header) else split_set_cookie(header)
+            if parsed is None:
                 continue
-            name, value, attributes = split_set_cookie(header)
+            name, value, attributes = parsed
+            if len(name.encode()) + len(value.encode()) > MAX_COOKIE_SIZE:
+                continue
             expires_at = expiry(attributes, now, server_now)
             if expires_at is None:
                 self._cookies.pop(name, None)

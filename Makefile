@@ -5,10 +5,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Twilio's own Node.js library and segment calculator, a second opinion for the fidelity tests.
+NODE_DIR   := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student clean help
+.PHONY: lab test lint format bench student clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
@@ -28,7 +31,16 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
 
-test: $(STAMP) lint
+node-oracle: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the tests against Twilio's Node.js code will be skipped"; \
+	fi
+
+test: $(STAMP) lint node-oracle
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -46,4 +58,4 @@ student: $(STAMP)
 	$(BIN)/python -m companion_app.student notebooks student
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules

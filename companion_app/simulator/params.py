@@ -47,10 +47,9 @@ def segments(body):
     counted in UTF-16 code units (an emoji outside the BMP takes 2): 70, else 67 per segment.
     A character (a grapheme cluster such as 👋🏽) is never split across two segments.
     """
-    characters = regex.findall(r"\X", body)
+    # CR LF is one grapheme cluster but two characters (as the calculator splits it).
+    characters = regex.findall(r"\r|\n|\X", body)
     sizes = [septets(c) if len(c) == 1 else None for c in characters]
-    if "\r\n" in characters:  # one grapheme, but two GSM-7 characters
-        sizes = [2 if c == "\r\n" else size for c, size in zip(characters, sizes, strict=True)]
     if all(size is not None for size in sizes):
         single, multi = GSM7_SINGLE, GSM7_MULTI
     else:

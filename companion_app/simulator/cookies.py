@@ -3,22 +3,35 @@
 What Twilio documents, and the simulator does:
 
 - One jar per From/To pair; a cookie set for one pair is never sent for another.
-- A cookie expires 4 hours after it was last set. ``Max-Age`` / ``Expires`` can make it expire
-  sooner; a longer lifetime is capped at 4 hours. ``Max-Age=0`` (or negative) or an ``Expires`` date
-  that has passed deletes it. A cookie is gone once the clock reaches its expiry time, so
-  ``clock.advance(hours=4)`` after the last reply always starts afresh.
+- A cookie expires 4 hours after it was set (Twilio's current support article). Sending it back
+  does not extend it: only a reply that sets it again restarts its 4 hours, so a cookie set once
+  and never again is gone 4 hours later even if messages kept coming ("4 hours of inactivity", the
+  older wording, is the same thing for Flask's session, which is set again on every reply).
+  ``Max-Age`` / ``Expires`` can make it expire sooner; a longer lifetime is capped at 4 hours.
+  A cookie is gone once the clock reaches its expiry time, so ``clock.advance(hours=4)`` after
+  the last reply always starts afresh.
 - A cookie with an empty name, or a tab, CR, LF, VT or FF in its name or value, is a protocol
   violation (error 11206).
+
+``Set-Cookie`` is parsed as RFC 6265 §5.2 says a user agent parses it (not with
+``http.cookies.SimpleCookie``, a server-side parser that stops at an attribute it does not know):
+a header without ``=`` is ignored; name and value are split at the first ``=`` and trimmed;
+attributes are ``;``-separated, matched case-insensitively, the last of a name wins, and an
+unknown attribute (``Priority``, ``Partitioned``, ...) is skipped and parsing goes on. ``Max-Age``
+counts only if it is an optional ``-`` and digits (else it is ignored and ``Expires`` applies);
+``Max-Age`` <= 0 deletes; ``Max-Age`` wins over ``Expires``; an ``Expires`` date that cannot be
+read is ignored.
 
 What Twilio does not document, and the simulator chooses:
 
 - Path, Domain, Secure, HttpOnly and SameSite are ignored: every cookie of the pair is sent to the
-  webhook, whatever URL it has.
+  webhook, whatever URL it has, over http:// too (the simulator often talks to a local http
+  server standing for the public https URL Twilio calls).
 - Several cookies per pair are kept, by name, as a browser would (an older support article said only
   one is stored; Flask's session needs just one).
-- Values are stored and sent back exactly as the server wrote them (no unquoting). Attributes are
-  parsed with the standard library (``http.cookies``); ``Expires`` dates with ``werkzeug.http``.
-- No size limit is applied.
+- Values are stored and sent back exactly as the server wrote them (no unquoting).
+- Size: a cookie whose name and value together exceed 4096 bytes is ignored, and the cookie of
+  that name already in the jar stays, as browsers do (RFC 6265bis §5.6); Flask warns above 4093.
 - An ``Expires`` date is read as a lifetime on the *webhook's* clock: its distance from the webhook's
   current time (the response's ``Date`` header, else the real time) when the response arrives. A
   webhook dates its cookies with the real clock while the simulator may run on a FakeClock (Flask's

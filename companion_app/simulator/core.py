@@ -7,6 +7,10 @@ Choices where Twilio documents nothing (each one is tested):
   PUBLIC webhook_url, as Twilio signs the URL it was configured with. In-process, the app sees the
   request at http://localhost/<path> (as behind a tunnel); tunnel_headers=True adds the
   X-Forwarded-Proto/X-Forwarded-Host headers ngrok adds.
+- The URL is signed exactly as it goes on the wire: characters a URL cannot carry are
+  percent-encoded first (see wire_url), and for GET Twilio's parameters are appended, form-encoded,
+  to the configured query string, which is kept as written.
+- A message with media gets an MM SID, a text-only one an SM SID (Twilio's SID glossary).
 - auth_token=None: no X-Twilio-Signature header is sent (a webhook that checks will answer 403).
 - An HTTP status of 400 or more is error 11200 and nothing is sent; cookies that error response set
   are NOT stored (a failed delivery leaves the conversation's jar as it was).

@@ -64,6 +64,12 @@ RFC_CASES = {
     "unreadable Expires is ignored": ("a=v; Expires=someday", ("v", timedelta(hours=4))),
     # Twilio's cap: nothing lives longer than 4 hours.
     "a longer Max-Age is capped": ("a=v; Max-Age=86400", ("v", timedelta(hours=4))),
+    "a huge Max-Age is capped": ("a=v; Max-Age=" + "9" * 40, ("v", timedelta(hours=4))),
+    "a hugely negative Max-Age deletes": ("a=v; Max-Age=-" + "9" * 40, None),
+    "a far Expires is capped": (
+        "a=v; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
+        ("v", timedelta(hours=4)),
+    ),
 }
 
 

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from companion_app import create_app
 from companion_app.server import LocalServer
-from companion_app.signature import signature_matches
+from companion_app.signature import raw_request_uri, signature_matches
 from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
 
 #: twilio-python's published test vector (tests/unit/test_request_validator.py).
@@ -179,6 +179,28 @@ def test_a_post_to_an_escaped_path_is_validated_on_the_raw_path(servers):
     headers["X-Twilio-Signature"] = decoded
     status, _ = raw_request(port, "POST", target, headers, urlencode(params).encode())
     assert status == 403
+
+
+#: (WSGI environ, the raw request URI the signature is checked on): raw URI first, else rebuilt.
+ENVIRONS = {
+    "RAW_URI (gunicorn)": ({"RAW_URI": "/sms?x=it%27s", "PATH_INFO": "/sms"}, "/sms?x=it%27s"),
+    "REQUEST_URI (uWSGI)": ({"REQUEST_URI": "/sms%7E?x=%C3%A9"}, "/sms%7E?x=%C3%A9"),
+    "absolute-form request line": (
+        {"RAW_URI": "http://example.ngrok.app/sms?x=%27"},
+        "/sms?x=%27",
+    ),
+    "rebuilt: path re-encoded, query raw": (
+        {"PATH_INFO": "/caf\xc3\xa9 x", "QUERY_STRING": "x=it%27s"},
+        "/caf%C3%A9%20x?x=it%27s",
+    ),
+    "rebuilt with a mount point": ({"SCRIPT_NAME": "/app", "PATH_INFO": "/sms"}, "/app/sms"),
+    "rebuilt, nothing at all": ({}, "/"),
+}
+
+
+@pytest.mark.parametrize("environ, expected", ENVIRONS.values(), ids=ENVIRONS.keys())
+def test_the_raw_request_uri_comes_from_the_server_else_from_the_environ(environ, expected):
+    assert raw_request_uri(environ) == expected
 
 
 # --- what a refusal shows -----------------------------------------------------------------------

@@ -137,7 +137,8 @@ def expiry(attributes, now, server_now=None):
     seconds = max_age(attributes.get("max-age"))
     date = expires_date(attributes["expires"]) if "expires" in attributes else None
     if seconds is not None:  # Max-Age wins over Expires (RFC 6265 §5.3, step 3)
-        expires_at = min(expires_at, now + timedelta(seconds=seconds))
+        capped = min(max(seconds, 0), COOKIE_LIFETIME.total_seconds())  # no overflow on 10**30
+        expires_at = min(expires_at, now + timedelta(seconds=capped))
     elif date is not None:
         server_now = now if server_now is None else server_now
         expires_at = min(expires_at, now + (date - server_now))

@@ -4,12 +4,14 @@ twilio-python's published vector, and requests the simulator puts on a real sock
 import logging
 import socket
 import threading
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from companion_app import create_app
+from companion_app import create_app, production
 from companion_app.server import LocalServer
 from companion_app.signature import raw_request_uri, signature_matches
 from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
@@ -247,3 +249,53 @@ def test_threads_do_not_share_state(servers):
     for thread in threads:
         thread.join()
     assert results == ["Hello Friend, thanks for the message!"] * 8
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=production.UNAVAILABLE)
+@pytest.mark.parametrize("mode", ["PUBLIC_URL", "proxy headers"])
+def test_gunicorn_passes_the_raw_uri_and_the_webhook_accepts_it(mode):
+    settings = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "SECRET_KEY": "shared"}
+    settings.update(
+        {"PUBLIC_URL": PUBLIC_URL} if mode == "PUBLIC_URL" else {"TRUST_PROXY_HEADERS": "1"}
+    )
+    with production.Gunicorn(env=settings, workers=1) as service:
+        statuses = []
+        for method in ("POST", "GET"):
+            for query in QUERIES:
+                sim = signed_simulator(
+                    service.url,
+                    webhook_url=f"{PUBLIC_URL}/sms{query}",
+                    method=method,
+                    tunnel_headers=(mode == "proxy headers"),
+                )
+                conv = sim.conversation(SENDER, TWILIO_NUMBER)
+                statuses += [conv.send(body).http_status for body in BODIES]
+    assert statuses == [200] * len(statuses)
+
+
+IN_PROCESS_URL = {
+    "local": "http://localhost",
+    "PUBLIC_URL": PUBLIC_URL,
+    "proxy headers": PUBLIC_URL,
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+    query=st.dictionaries(st.text(min_size=1, max_size=5), st.text(max_size=8), max_size=3),
+    method=st.sampled_from(["POST", "GET"]),
+    mode=st.sampled_from(MODES),
+)
+def test_any_body_and_configured_query_pass_in_every_mode(body, query, method, mode):
+    """In-process, whatever the text and the configured query string, genuine requests pass."""
+    configured = "?" + urlencode(query, quote_via=quote) if query else ""
+    sim = signed_simulator(
+        mode_app(mode),
+        webhook_url=f"{IN_PROCESS_URL[mode]}/sms{configured}",
+        method=method,
+        tunnel_headers=(mode == "proxy headers"),
+    )
+    delivery = sim.conversation(SENDER, TWILIO_NUMBER).send(body)
+    assert delivery.http_status == 200, delivery.error

@@ -1,15 +1,14 @@
 """point_number: the twilio Client replaced by a fake at companion_app.twilio_number.Client."""
 
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
-
-import json
-import os
-import subprocess
-import sys
 
 from companion_app import number_record
 from companion_app.twilio_number import point_number, recover_earlier, restore_by_hand

@@ -205,7 +205,7 @@ def run_in_foreground(command, env=None):
     The signal is passed on to gunicorn (which stops its workers) and this process waits for it,
     so whoever stops this process stops gunicorn too, and a `with` around this call cleans up.
     """
-    process = subprocess.Popen(command, env=env)  # noqa: S603 (our own command line)
+    process = subprocess.Popen(command, env=env)
     received = []
 
     def pass_on(signum, frame):

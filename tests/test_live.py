@@ -1,6 +1,7 @@
 """go_live and `serve --tunnel`: fakes for pyngrok and twilio, and real HTTP through a stand-in proxy."""
 
 import http.client
+import io
 import re
 import socket
 import xml.etree.ElementTree as ET
@@ -482,3 +483,65 @@ def test_ask_for_the_ngrok_token_in_a_notebook(signed_app, fake_ngrok, monkeypat
         assert session.public_url == f"{PUBLIC_URL}/sms"
     assert fake_ngrok.calls[0][3].auth_token == NGROK_TOKEN
     assert NGROK_TOKEN not in capsys.readouterr().out
+
+
+# --- doors that stay shut, and the command line's own way to ask -----------------------------------
+
+
+def test_an_unsigned_app_gets_no_tunnel(app, fake_ngrok, twilio, everything_set, capsys):
+    with go_live(app, TWILIO_NUMBER) as session:
+        out = lines(capsys, session.server.port)
+        assert session.public_url is None
+    assert out[1] == (
+        "2. Not opening a tunnel: this app does not check Twilio's signatures (TWILIO_AUTH_TOKEN "
+        "is not set), so anyone who found its public URL could post to it. Set "
+        "TWILIO_AUTH_TOKEN, or pass allow_unsigned=True for a short demo. Carrying on locally "
+        "at http://127.0.0.1:PORT/sms"
+    )
+    assert fake_ngrok.calls == [] and twilio.calls == []
+
+
+def test_allow_unsigned_opens_the_tunnel_with_a_warning(app, fake_ngrok, everything_set, capsys):
+    with go_live(app, tunnel=True, allow_unsigned=True) as session:
+        out = lines(capsys, session.server.port)
+    assert out[1] == (
+        f"2. Opened an ngrok tunnel: {PUBLIC_URL}/sms -> http://127.0.0.1:PORT/sms. WARNING: "
+        "signatures are NOT checked (TWILIO_AUTH_TOKEN is not set): anyone who finds "
+        f"{PUBLIC_URL}/sms can post to it."
+    )
+
+
+class Terminal(io.StringIO):
+    """A stdin that is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expected"),
+    [
+        (Terminal(), f"2. Opened an ngrok tunnel: {PUBLIC_URL}/sms"),
+        (
+            io.StringIO(),
+            "2. No ngrok auth token: copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env), or run this command in a terminal, where it asks to type it.",
+        ),
+    ],
+    ids=["terminal", "no-terminal"],
+)
+def test_serve_tunnel_asks_for_the_token_in_a_terminal(
+    fake_ngrok, twilio, monkeypatch, capsys, stdin, expected
+):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    monkeypatch.setattr("sys.stdin", stdin)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: NGROK_TOKEN)
+    monkeypatch.setattr(
+        "companion_app.live.LiveSession.watch", lambda session, **kw: session.close()
+    )
+    assert cli.main(["serve", "--tunnel", "--port", "0"]) == 0
+    out = unwrap(capsys.readouterr().out)
+    assert expected in out
+    assert "ask=True" not in out
+    assert NGROK_TOKEN not in out

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from companion_app import cli, create_app, live
 from companion_app.live import go_live
 from companion_app.server import LocalServer
+from companion_app.twilio_number import restore_all
 from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
 from tests.test_tunnel import TOKEN as NGROK_TOKEN
 from tests.test_tunnel import FakeNgrok, resolves
@@ -48,7 +49,8 @@ def twilio(monkeypatch):
     account = FakeTwilio()
     account.numbers[0].phone_number = TWILIO_NUMBER
     monkeypatch.setattr("companion_app.twilio_number.Client", account.client)
-    return account
+    yield account
+    restore_all()  # what a test left pointed is put back now, not at exit
 
 
 @pytest.fixture

@@ -11,7 +11,12 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from companion_app import number_record
-from companion_app.twilio_number import point_number, recover_earlier, restore_by_hand
+from companion_app.twilio_number import (
+    point_number,
+    recover_earlier,
+    restore_all,
+    restore_by_hand,
+)
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-SECRET-auth-token-value"
@@ -114,10 +119,13 @@ class FakeNumbers:
 
 @pytest.fixture
 def twilio(monkeypatch):
-    """A fake Twilio account in place of the twilio Client class; no credentials set yet."""
+    """A fake Twilio account in place of the twilio Client class; no credentials set yet.
+
+    Whatever a test left pointed is restored when it ends."""
     account = FakeTwilio()
     monkeypatch.setattr("companion_app.twilio_number.Client", account.client)
-    return account
+    yield account
+    restore_all()  # what a test left pointed is put back now, not at exit
 
 
 @pytest.fixture

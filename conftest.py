@@ -1,11 +1,25 @@
-"""Every test run is offline: no credential on this machine reaches a test or a notebook kernel."""
+"""Every test run is offline: no credential on this machine reaches a test or a notebook kernel.
+
+The one exception is a run that selects the `live` marker (`pytest -m live`): those tests need the
+real credentials, so the offline switch is left unset for them.
+"""
 
 import os
 
 from companion_app.settings import OFFLINE_SWITCH
 
-# Set before nbval starts any kernel: kernels inherit this process's environment.
-os.environ[OFFLINE_SWITCH] = "1"
+
+def selects_live(markexpr):
+    """True when the -m expression asks for the live tests (the default is "not live")."""
+    words = markexpr.split()
+    return "live" in words and "not live" not in " ".join(words)
+
+
+def pytest_configure(config):
+    """Set the offline switch before nbval starts any kernel (kernels inherit the environment)."""
+    if not selects_live(config.option.markexpr or ""):
+        os.environ[OFFLINE_SWITCH] = "1"
+
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
 pytest_plugins = ["tests.browser"]

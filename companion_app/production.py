@@ -5,15 +5,18 @@
         print(app_lines(service.log()))        # the app's log lines, without times and pids
 
 Only the settings passed in `env` reach the app: the machine's SECRET_KEY, TWILIO_AUTH_TOKEN, ...
-and the offline switch are taken out, and gunicorn runs in a temporary folder, so no .env is read.
+are taken out and no .env file is read. The offline switch is kept: the workers still ignore every
+setting but the ones passed (named in SMS_COOKIES_PASSED).
 Gunicorn does not run on Windows: available() says so, and start() refuses there with that reason.
 """
 
 import atexit
+import contextlib
 import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import requests
 
-from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
+from companion_app.settings import ENV_FILE_VARIABLE, PASSED_VARIABLE, SETTING_NAMES
 
 #: The reference app, as gunicorn imports it (the factory is called once in every worker).
 APP = "companion_app:create_app()"
@@ -93,10 +96,10 @@ class Gunicorn:
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
         # The machine's settings stay out: only what the caller passes reaches the app.
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in SETTING_NAMES and k != OFFLINE_SWITCH
-        }
+        self.env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
         self.env.update(env or {})
+        self.env.setdefault(ENV_FILE_VARIABLE, "")
+        self.env[PASSED_VARIABLE] = ",".join(sorted(set(env or {}) & set(SETTING_NAMES)))
         self._folder = tempfile.TemporaryDirectory(prefix="gunicorn-")
         self.cwd = cwd or self._folder.name
         self.log_path = Path(self._folder.name) / "gunicorn.log"
@@ -194,6 +197,41 @@ class Gunicorn:
     def __repr__(self):
         state = "running" if self.running else "stopped"
         return f"<Gunicorn {self.url or 'not started'} {self.workers} workers {state}>"
+
+
+def run_in_foreground(command, env=None):
+    """Run gunicorn until it exits; SIGTERM, SIGHUP or Ctrl-C stop it cleanly. Return its exit code.
+
+    The signal is passed on to gunicorn (which stops its workers) and this process waits for it,
+    so whoever stops this process stops gunicorn too, and a `with` around this call cleans up.
+    """
+    process = subprocess.Popen(command, env=env)
+    received = []
+
+    def pass_on(signum, frame):
+        received.append(signum)
+        with contextlib.suppress(OSError):
+            process.send_signal(signal.SIGTERM)
+
+    names = ("SIGTERM", "SIGHUP")
+    caught = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {s: signal.signal(s, pass_on) for s in caught}
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # gunicorn got the terminal's Ctrl-C too; make sure
+                pass_on(signal.SIGINT, None)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 _named = {}

@@ -51,6 +51,19 @@ def test_only_the_given_settings_reach_the_workers(monkeypatch):
 
 
 @pytest.mark.slow
+def test_workers_keep_the_offline_switch_and_never_read_the_temp_root(tmp_path, monkeypatch):
+    """Gunicorn works in a folder under the temp root: a stray .env there must not be read."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("SMS_COOKIES_OFFLINE", "1")
+    (tmp_path / ".env").write_text("SECRET_KEY=left-in-tmp\n")
+    with production.Gunicorn(env=SETTINGS, workers=2) as service:
+        assert service.env["SMS_COOKIES_OFFLINE"] == "1"
+        assert service.wait_for(KEY_WARNING, count=2) == 2  # the stray key was not read
+        rey = conversation(service.url)
+        assert rey.send("hi").replies[0].body == "Hello Rey, thanks for the message!"
+
+
+@pytest.mark.slow
 def test_counts_and_logs_one_line_per_message_without_the_body():
     with production.Gunicorn(env={**SETTINGS, "SECRET_KEY": "shared"}) as service:
         rey = conversation(service.url, method="GET")

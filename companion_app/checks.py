@@ -5,6 +5,7 @@ would show, and turns a missing answer (the student copy's placeholder ``None``)
 wrong kind and an exception in the learner's code into a sentence, never a traceback.
 """
 
+import hashlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -137,6 +138,14 @@ def _in_typed_code(value):
 PLACEHOLDER_KEYS = {"secret", "changeme", "dev", "password", "super-secret-key", "secret_key"}
 
 
+#: Hex digests of those words: a key derived from a guessable word is as guessable as the word.
+HASHED_PLACEHOLDERS = {
+    getattr(hashlib, name)(word.encode()).hexdigest()
+    for word in PLACEHOLDER_KEYS
+    for name in ("md5", "sha1", "sha256", "sha512")
+}
+
+
 def _repeats_a_pattern(key):
     """True when the key is a shorter string repeated, or mostly a run like 'abcd…' or '1234…'."""
     for size in range(1, len(key) // 2 + 1):
@@ -173,11 +182,17 @@ def check_secret_key(key):
         "it repeats the same few characters or a pattern: let the secrets module choose them",
     )
     verdict.expect(
-        text.strip().lower() not in PLACEHOLDER_KEYS and not re.search(r"\s", text),
+        text.strip().lower() not in PLACEHOLDER_KEYS
+        and not (isinstance(key, str) and re.search(r"\s", key)),
         "it is not a well-known placeholder",
         "it is a placeholder or a phrase that people type and attackers try first: "
         "use secrets.token_hex(32)",
     )
+    if text.lower() in HASHED_PLACEHOLDERS:
+        verdict.fail(
+            "it is the hash of a well-known word, which anyone can compute: hashing adds no "
+            "secrecy, use secrets.token_hex(32)"
+        )
     if _in_typed_code(text):
         verdict.fail(
             "it is written out in your code, so everyone who reads the notebook knows it: "
@@ -247,7 +262,10 @@ def _remembers_name(verdict, app):
     verdict.expect(
         stranger.status_code == 200 and "Ada" not in greeting and "Grace" not in greeting,
         "a new client with no cookie is not called Ada",
-        f"a new client got {stranger.status_code} {greeting!r}: greet someone with no "
+        "a new client got HTTP 400 Bad Request: request.cookies['name'] fails when there is no "
+        "cookie; read it with request.cookies.get('name')"
+        if stranger.status_code == 400
+        else f"a new client got {stranger.status_code} {greeting!r}: greet someone with no "
         "cookie and no ?name= as a stranger",
     )
     stranger_cookie = _cookie(stranger, "name")
@@ -365,7 +383,8 @@ def _resets(verdict, app):
     if not verdict.expect(
         "3 times" in replies[-1],
         "it still counts: the third message says 3 times",
-        f"the third message got {replies[-1]!r}: keep the counter working",
+        f"the third message got {replies[-1]!r}: keep the counter working (one count per "
+        "pair, in the session)",
     ):
         return
     got = _reply(conv.send("reset"))
@@ -380,11 +399,11 @@ def _resets(verdict, app):
         "the next message is thanked like a first message",
         f"the next message got {got!r}: remove the counter from the session on reset",
     )
-    got = _reply(conv.send("please don't reset it"))
+    got = _reply(conv.send("reset it, please"))
     verdict.expect(
         "2 times" in got,
-        "a message that only contains the word ('please don't reset it') is counted (2 times)",
-        f"'please don't reset it' got {got!r}: reset only when the whole message is the word "
+        "a message that only contains the word ('reset it, please') is counted (2 times)",
+        f"'reset it, please' got {got!r}: reset only when the whole message is the word "
         "(compare with ==, not `in` or startswith)",
     )
     got = _reply(conv.send("RESET  "))
@@ -707,7 +726,11 @@ def check_day_long_store(make_app):
     """Notebook 07: make_app(clock) keeps each pair's count on the server for 24 hours of silence."""
     title = "A day-long conversation on the server"
     missing = not_written(
-        title, "make_day_app", make_app, "a function make_day_app(clock)", callable
+        title,
+        "make_day_app",
+        make_app,
+        "a function make_day_app(clock) that returns a new app",
+        lambda answer: callable(answer) and not _is_app(answer),
     )
     if missing is not None:
         return missing
@@ -721,7 +744,9 @@ def check_day_long_store(make_app):
         if failed is not None:
             return failed
         with raising(second):
-            sim = TwilioSimulator(second, webhook_url=STORE_WEBHOOK_URL, clock=FakeClock())
+            sim = TwilioSimulator(
+                second, webhook_url=STORE_WEBHOOK_URL, auth_token=AUTH_TOKEN, clock=FakeClock()
+            )
             got = _reply(sim.conversation(from_=STORE_SENDER, to=TWILIO_NUMBER).send("new app"))
         verdict.expect(
             got.startswith("Hello"),

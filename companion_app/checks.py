@@ -129,7 +129,7 @@ def _in_typed_code(value):
     if shell is None or not isinstance(value, str) or len(value) < 8:
         return False
     cells = shell.user_ns.get("In") or []
-    return any(value in cell for cell in cells[:-1])
+    return any(value in cell for cell in cells)
 
 
 # --- 00: a secret key --------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def check_secret_key(key):
     verdict = Verdict(title)
     text = key.decode("latin-1") if isinstance(key, bytes) else key
     unit = "bytes" if isinstance(key, bytes) else "characters"
-    verdict.expect(True, "it is a string" if isinstance(key, str) else "it is random bytes", "")
+    verdict.ok("it is a string" if isinstance(key, str) else "it is random bytes")
     verdict.expect(
         len(text) >= 32,
         f"it is {len(text)} {unit} long (32 or more)",
@@ -924,3 +924,61 @@ def _directory_more(verdict, app):
         f"'more' with no list pending gets a polite reply ({got!r})",
         f"'more' with no list pending got {got!r}: answer it even when the state is empty",
     )
+
+
+# --- In a notebook: a check run before its answer exists --------------------------------------
+
+#: The names the notebooks' exercises ask the learner to define, as their self-checks use them.
+ANSWER_NAMES = frozenset(
+    {
+        "my_key",
+        "name_site",
+        "shout",
+        "reset_app",
+        "hour_app",
+        "my_signature",
+        "broken_app",
+        "edge_script",
+        "help_app",
+        "more_app",
+        "make_day_app",
+    }
+)
+
+
+def _missing_answer(error):
+    """The exercise answer a NameError is about, or None when it is about another name."""
+    name = getattr(error, "name", None)
+    if name is None:
+        found = re.match(r"name '(\w+)' is not defined", str(error))
+        name = found and found.group(1)
+    return name if name in ANSWER_NAMES else None
+
+
+def _show_name_error(shell, etype, value, tb, tb_offset=None):
+    """IPython's handler for NameError: a sentence for a missing answer, else the usual traceback."""
+    name = _missing_answer(value)
+    if name is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    sentence = (
+        f"❌ Not checked yet: `{name}` is not written yet. Write it in the exercise cell above "
+        "(or open the solution), run that cell, then run this check again."
+    )
+    shell._showtraceback(etype, value, [sentence])
+    return [sentence]
+
+
+def explain_missing_answers(shell=None):
+    """In IPython, show a check run before its answer exists as a sentence instead of a traceback."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # pragma: no cover -- the notebook extra installs IPython
+            return
+        shell = get_ipython()
+    if shell is not None and not shell.custom_exceptions:
+        shell.set_custom_exc((NameError,), _show_name_error)
+
+
+explain_missing_answers()

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from companion_app import checks
-from tests.answer_bank import all_answers
+from tests.answer_bank import all_answers, nb04_tunnel
 
 ANSWERS = all_answers()
 CHECKS = sorted(name for name in dir(checks) if name.startswith("check_") and name != "check_app")
@@ -36,3 +36,39 @@ def test_a_missing_answer_gets_a_sentence(check):
     report = repr(getattr(checks, check)(*args))
     assert report.startswith("❌")
     assert "is not written yet: write it in the exercise cell above" in report
+
+
+class FakeShell:
+    """Just enough of an IPython shell: the cells run so far, in In."""
+
+    def __init__(self, *cells):
+        self.user_ns = {"In": ["", *cells]}
+
+
+@pytest.mark.parametrize(
+    ("check", "cells", "build", "hint"),
+    [
+        (
+            "check_secret_key",
+            ['my_key = "{value}"'],
+            lambda: ("9286d5f0dccf85c706029659a9f3b661237801963e570ae435d201fc5cd07e60",),
+            "it is written out in your code",
+        ),
+        (
+            "check_same_signature",
+            ['my_signature = "{value}"'],
+            lambda: nb04_tunnel.signed(
+                lambda sent: "".join(list(sent.headers["X-Twilio-Signature"]))
+            )(),
+            "it is the header copied from the request, not computed",
+        ),
+    ],
+    ids=["typed-key", "pasted-signature"],
+)
+def test_an_answer_typed_into_a_cell_is_caught(monkeypatch, check, cells, build, hint):
+    args = build()
+    shell = FakeShell(*(cell.format(value=args[0]) for cell in cells))
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    verdict = getattr(checks, check)(*args)
+    assert not verdict
+    assert hint in repr(verdict)

@@ -95,3 +95,24 @@ def test_runs_end_to_end_with_every_exercise_untouched(path, student_dir):
         ]
         for name in names:
             assert f"`{name}` is not written yet" in shown, shown
+
+
+@pytest.mark.slow
+def test_a_full_notebook_run_without_its_solutions_shows_sentences_not_tracebacks():
+    """A learner who never runs the hidden solution cells: each check says what is missing."""
+    nb = nbformat.read(NOTEBOOKS_DIR / "03-count-messages-with-a-session-cookie.ipynb", 4)
+    nb.cells = [c for c in nb.cells if not is_solution(c)]
+    nb.cells.append(nbformat.v4.new_code_cell("print(a_name_no_exercise_uses)"))
+    client = NotebookClient(
+        nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
+    )
+    client.execute()
+    checks = [output_text(c) for c in nb.cells if c.source.startswith("checks.check_")]
+    assert [text.splitlines()[0] for text in checks] == [
+        "NameError: name 'reset_app' is not defined",
+        "NameError: name 'hour_app' is not defined",
+    ]
+    assert "`reset_app` is not written yet" in checks[0]
+    assert "`hour_app` is not written yet" in checks[1]
+    assert not any("Traceback" in text for text in checks)
+    assert "Traceback" in output_text(nb.cells[-1]), "other mistakes keep their traceback"

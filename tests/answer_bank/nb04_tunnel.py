@@ -6,6 +6,7 @@ import hmac
 
 from flask import Flask, abort, request, session
 from twilio.request_validator import RequestValidator
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app import create_app
 from companion_app.simulator import FakeClock, TwilioSimulator
@@ -26,6 +27,13 @@ def behind_tunnel(**config):
 def fixed_in_create_app():
     """A new app made with the public URL, instead of a setting changed afterwards."""
     return create_app({"SECRET_KEY": "k" * 32, "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC})
+
+
+def behind_proxy_fix():
+    """werkzeug's ProxyFix wrapped around the app by hand, so request.url is the public one."""
+    app = behind_tunnel()
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
+    return app
 
 
 def hand_written(accept):
@@ -97,6 +105,7 @@ ANSWERS = [
             ),
         ),
     ),
+    right(TUNNEL, "werkzeug's ProxyFix by hand", lambda: (behind_proxy_fix(),)),
     right(TUNNEL, "a hand-written check of the public URL", lambda: (hand_written(valid),)),
     wrong(TUNNEL, "not written yet", lambda: (None,), "`behind_tunnel` is not written yet"),
     wrong(TUNNEL, "unchanged", lambda: (behind_tunnel(),), f"set PUBLIC_URL to {PUBLIC}"),

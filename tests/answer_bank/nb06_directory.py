@@ -129,6 +129,24 @@ def all_ids_up_front(state, text):
     return new_state, reply
 
 
+def numbered_on(state, text):
+    """MORE numbers on from the first list (6. …) and keeps every id listed so far: also right."""
+    if command(text) == "more":
+        if not pending(state) or "query" not in state:
+            return {}, "Nothing to continue: text a name."
+        matches = find_staff(state["query"], DEFAULT_STAFF)
+        shown = len(state["ids"])
+        page = matches[shown : shown + MAX_MATCHES]
+        if not page:
+            return state, "That was everyone."
+        lines = [f"{n}. {m.name}" for n, m in enumerate(page, start=shown + 1)]
+        return {**state, "ids": state["ids"] + [m.id for m in page]}, "\n".join(lines)
+    new_state, reply = respond(state, text)
+    if pending(new_state) and pick_number(text) is None:
+        new_state = {**new_state, "query": text}
+    return new_state, reply
+
+
 def first_page_again(state):
     """MORE that shows the first page again."""
     return next_page({**state, "offset": -MAX_MATCHES}) if pending(state) else ({}, "No list.")
@@ -150,6 +168,19 @@ ANSWERS = [
                 with_help(
                     is_help=lambda t: t.strip().lower() == "help",
                     keep=lambda s: dict(s) if s else {},
+                )
+            ),
+        ),
+    ),
+    right(
+        HELP,
+        "HELP words of its own, another usage text",
+        lambda: (
+            directory_webhook(
+                lambda state, text: (
+                    (state, "Send part of a name to look someone up; reply with its number.")
+                    if command(text) in {"help", "?", "info"}
+                    else respond(state, text)
                 )
             ),
         ),
@@ -186,6 +217,7 @@ ANSWERS = [
         "should be a Flask app (made with Flask(...)), not a function (turn)",
     ),
     right(MORE, "the notebook's answer", lambda: (directory_webhook(with_more()),)),
+    right(MORE, "numbers go on from the first list", lambda: (directory_webhook(numbered_on),)),
     right(MORE, "every id kept at search time", lambda: (directory_webhook(all_ids_up_front),)),
     wrong(MORE, "not written yet", lambda: (None,), "`more_app` is not written yet"),
     wrong(

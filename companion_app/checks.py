@@ -682,8 +682,14 @@ def check_same_signature(signature, delivery):
             )
         return missing
     verdict = Verdict(title)
+    sent = getattr(delivery, "request", None)
+    if sent is None:
+        verdict.fail(
+            f"the second argument is {_kind_of(delivery)}: pass the delivery whose signature you "
+            "computed, e.g. rey.deliveries[0]"
+        )
+        return verdict
     verdict.ok("it is a string")
-    sent = delivery.request
     header = sent.headers.get("X-Twilio-Signature")
     if signature is header or _in_typed_code(signature):
         verdict.fail(

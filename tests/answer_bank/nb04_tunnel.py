@@ -218,6 +218,12 @@ ANSWERS = [
     ),
     wrong(
         SIGNED,
+        "the request passed instead of the delivery",
+        lambda: (twilio_algorithm(delivery().request), delivery().request),
+        "pass the delivery whose signature you computed, e.g. rey.deliveries[0]",
+    ),
+    wrong(
+        SIGNED,
         "the raw HMAC bytes",
         signed(lambda sent: base64.b64decode(twilio_algorithm(sent))),
         "should be a string",

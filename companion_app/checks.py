@@ -401,8 +401,8 @@ def _resets(verdict, app):
     )
     got = _reply(conv.send("reset it, please"))
     verdict.expect(
-        "2 times" in got,
-        "a message that only contains the word ('reset it, please') is counted (2 times)",
+        "times" in got and not _says_reset(got),
+        "a message that only contains the word ('reset it, please') is counted, not a reset",
         f"'reset it, please' got {got!r}: reset only when the whole message is the word "
         "(compare with ==, not `in` or startswith)",
     )
@@ -416,8 +416,12 @@ def _resets(verdict, app):
     verdict.expect(
         _says_reset(got),
         "' Reset' with no count left to clear gets the same reply",
-        f"' Reset' with nothing to clear got {got!r}: use session.pop('counter', None), which "
-        "does not fail when the counter is already gone",
+        f"' Reset' with nothing to clear got {got!r}: "
+        + (
+            "use session.pop('counter', None), which does not fail when the counter is already gone"
+            if got.startswith("error")
+            else "compare Body.strip().lower() with 'reset'"
+        ),
     )
     got = _reply(other.send("me again"))
     verdict.expect(
@@ -799,9 +803,11 @@ def _day_long(verdict, app, clock):
     )
     clock.advance(hours=23, minutes=59)
     got = _reply(conv.send("almost a day"))
+    counted = re.search(r"(\d+) times", got)
     verdict.expect(
-        "7 times" in got,
-        "23 h 59 min after the last message it still counts (7 times)",
+        counted is not None,
+        f"23 h 59 min after the last message it still counts ({counted and counted.group(1)} "
+        "times)",
         f"23 h 59 min later the reply was {got!r}: keep a conversation for 24 hours after its "
         "last message",
     )
@@ -865,7 +871,12 @@ def _directory_help(verdict, app):
     verdict.expect(
         _explains(got),
         "'  Help ' with no list pending gets the help too (case and spaces do not matter)",
-        f"'  Help ' got {got!r}: compare ' '.join(text.lower().split()) with 'help'",
+        f"'  Help ' with no list pending got {got!r}: "
+        + (
+            "the state is empty (or None) then; answer the help without reading anything from it"
+            if got.startswith("error")
+            else "compare ' '.join(text.lower().split()) with 'help'"
+        ),
     )
     first = _reply(sim.conversation(from_=OTHER_SENDER, to=TWILIO_NUMBER).send("help"))
     verdict.expect(

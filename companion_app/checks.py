@@ -221,7 +221,7 @@ def check_remembers_name(app):
 
 
 #: What a greeting shows when a missing name was formatted into it.
-NO_NAME = re.compile(r"\bNone\b|\bnull\b|\{name\}")
+NO_NAME = re.compile(r"\bNone\b|\bnull\b|\{name\}|,\s*!")
 #: A name that is HTML: a page that greets it unescaped runs whatever a visitor sends.
 HTML_NAME = "<b>Bo</b>"
 

@@ -110,6 +110,12 @@ ANSWERS = [
     ),
     wrong(
         CHECK,
+        "an empty name for a stranger",
+        lambda: (site(greet=lambda n: f"Hello, {escape(n or '')}!"),),
+        "when there is no name, greet a stranger",
+    ),
+    wrong(
+        CHECK,
         "forgets the cookie",
         lambda: (site(remember=lambda r, n: None),),
         "call response.set_cookie('name', name)",

@@ -1,4 +1,4 @@
-"""Student copies of the series: every exercise solution replaced by a starter comment, outputs cleared.
+"""Student copies of the series: each solution replaced by a starter (its answer set to None), outputs cleared.
 
 python -m companion_app.student [SOURCE] [DEST]     (default: notebooks -> student)
 """

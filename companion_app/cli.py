@@ -53,7 +53,9 @@ def build_parser():
     )
     talk.add_argument("--to", default="+14155550199", help="the Twilio number you text")
     talk.add_argument(
-        "--url", help="a running server, like http://127.0.0.1:5000 (default: the app in-process)"
+        "--url",
+        help="a running server, as serve prints it: http://127.0.0.1:5000/sms, or its base URL "
+        "http://127.0.0.1:5000 (default: the app in-process, no server needed)",
     )
     talk.set_defaults(handler=run_chat)
     return parser
@@ -122,7 +124,11 @@ def run_chat(args):
     level = logger.level
     logger.setLevel(logging.WARNING)  # no INFO line per message
     try:
-        simulator = open_simulator(args.url)
+        try:
+            simulator = open_simulator(args.url)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         conversation = simulator.conversation(from_=args.from_, to=args.to)
         prompt = "> " if sys.stdin.isatty() else ""
         return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)

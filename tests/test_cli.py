@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from companion_app import cli
+import pytest
+
+from companion_app import cli, production
 
 
 def test_production_refuses_to_start_without_secret_key(capsys):
@@ -15,6 +17,7 @@ def test_production_refuses_to_start_without_secret_key(capsys):
     assert "--production needs SECRET_KEY" in err
 
 
+@pytest.mark.skipif(not production.available(), reason=str(production.unavailable_reason()))
 def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k")
     calls = []

@@ -8,7 +8,9 @@ from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, s
 KEY_WARNING = "SECRET_KEY is not set: using a random key."
 SETTINGS = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "PUBLIC_URL": PUBLIC_URL}
 
-pytestmark = pytest.mark.skipif(not production.available(), reason=production.UNAVAILABLE)
+pytestmark = pytest.mark.skipif(
+    not production.available(), reason=str(production.unavailable_reason())
+)
 
 
 def conversation(url, method="POST"):

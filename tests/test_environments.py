@@ -8,6 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
+from packaging.licenses import canonicalize_license_expression
 from packaging.requirements import Requirement
 
 from companion_app import production
@@ -147,3 +148,14 @@ def test_without_gunicorn_notebook_07_and_the_gunicorn_tests_skip_and_say_why():
     }
     assert {why for _, why in skipped} == {production.NOT_INSTALLED}
     assert " passed" not in result.stdout and " failed" not in result.stdout
+
+
+def test_the_license_is_an_spdx_expression_setuptools_reads_without_a_warning():
+    project = PYPROJECT["project"]
+    # A TOML table here is what setuptools warns about ("`project.license` as a TOML table is
+    # deprecated"); the SPDX string and license-files need setuptools 77 or newer.
+    assert canonicalize_license_expression(project["license"]) == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    (setuptools,) = [Requirement(r) for r in PYPROJECT["build-system"]["requires"]]
+    assert setuptools.name == "setuptools"
+    assert not setuptools.specifier.contains("76.1.0") and setuptools.specifier.contains("77.0.0")

@@ -50,6 +50,11 @@ def lab(tmp_path_factory):
         port = probe.getsockname()[1]
     token = secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    fresh = {  # a new user's Lab: no workspace or settings from an earlier session on this machine
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("lab-workspaces")),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path_factory.mktemp("lab-settings")),
+    }
     process = subprocess.Popen(
         [
             *command,
@@ -60,7 +65,7 @@ def lab(tmp_path_factory):
             f"--IdentityProvider.token={token}",
         ],
         cwd=ROOT,
-        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)},
+        env={**os.environ, **fresh},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,5 +1,7 @@
 """companion_app.production: gunicorn on a free loopback port, only the settings given, always stopped."""
 
+import types
+
 import pytest
 
 from companion_app import production
@@ -37,11 +39,20 @@ def test_app_lines_drop_time_and_pid_and_keep_only_the_app():
     ]
 
 
-def test_start_refuses_where_gunicorn_cannot_run(monkeypatch):
-    monkeypatch.setattr("companion_app.production.available", lambda: False)
+@pytest.mark.parametrize(
+    "name, spec, reason",
+    [
+        ("nt", object(), "gunicorn does not run on Windows"),
+        ("posix", None, "gunicorn is not installed"),
+    ],
+)
+def test_start_refuses_where_gunicorn_cannot_run(monkeypatch, name, spec, reason):
     service = production.Gunicorn()
-    with pytest.raises(RuntimeError, match="Windows"):
-        service.start()
+    with monkeypatch.context() as patch:
+        patch.setattr("companion_app.production.os", types.SimpleNamespace(name=name))
+        patch.setattr("companion_app.production.importlib.util.find_spec", lambda _: spec)
+        with pytest.raises(RuntimeError, match=reason):
+            service.start()
     service.close()
 
 

@@ -159,3 +159,10 @@ def test_the_license_is_an_spdx_expression_setuptools_reads_without_a_warning():
     (setuptools,) = [Requirement(r) for r in PYPROJECT["build-system"]["requires"]]
     assert setuptools.name == "setuptools"
     assert not setuptools.specifier.contains("76.1.0") and setuptools.specifier.contains("77.0.0")
+
+
+@pytest.mark.parametrize("path", DOCUMENTED, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_documented_lab_command_is_rooted_at_the_repository(path):
+    # Rooted at notebooks/, Lab cannot open README.md, docs/ or student/, nor the links to ../docs/.
+    for command in re.findall(r"jupyter lab [^\n`]*", markdown_of(path)):
+        assert "--ServerApp.root_dir=." in command, (path.name, command)

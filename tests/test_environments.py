@@ -166,3 +166,11 @@ def test_every_documented_lab_command_is_rooted_at_the_repository(path):
     # Rooted at notebooks/, Lab cannot open README.md, docs/ or student/, nor the links to ../docs/.
     for command in re.findall(r"jupyter lab [^\n`]*", markdown_of(path)):
         assert "--ServerApp.root_dir=." in command, (path.name, command)
+
+
+def test_conda_reads_every_extra_from_environment_yml():
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads environment.yml as conda does")
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    (pip,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    extras = [set(EDITABLE_INSTALL.fullmatch(line).group(1).split(",")) for line in pip]
+    assert extras == [EXTRAS]

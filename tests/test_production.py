@@ -48,12 +48,14 @@ def test_app_lines_drop_time_and_pid_and_keep_only_the_app():
 )
 def test_start_refuses_where_gunicorn_cannot_run(monkeypatch, name, spec, reason):
     service = production.Gunicorn()
-    with monkeypatch.context() as patch:
-        patch.setattr("companion_app.production.os", types.SimpleNamespace(name=name))
-        patch.setattr("companion_app.production.importlib.util.find_spec", lambda _: spec)
-        with pytest.raises(RuntimeError, match=reason):
-            service.start()
-    service.close()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr("companion_app.production.os", types.SimpleNamespace(name=name))
+            patch.setattr("companion_app.production.importlib.util.find_spec", lambda _: spec)
+            with pytest.raises(RuntimeError, match=reason):
+                service.start()
+    finally:
+        service.close()  # stops gunicorn even if it wrongly started
 
 
 @pytest.mark.slow

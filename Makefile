@@ -11,13 +11,14 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student clean help node-oracle
+.PHONY: lab test lint format bench student links clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
+	@echo "make links    point every Binder/Colab badge and Colab install cell at [project.urls]"
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
 
@@ -28,8 +29,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[notebook,test,production]"
 	@touch $(STAMP)
 
+# Rooted at the repository, so README.md, docs/ and student/ open in Lab and the notebooks'
+# links to ../docs/ resolve.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. notebooks/00-start-here.ipynb
 
 node-oracle: $(NODE_STAMP)
 
@@ -56,6 +59,9 @@ format: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python -m companion_app.student notebooks student
+
+links: $(STAMP)
+	$(BIN)/python -m tools.links --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules

@@ -1,7 +1,6 @@
 """The command line: `python -m companion_app serve`, `chat` and `restore-number`."""
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
@@ -74,7 +73,9 @@ def build_parser():
     )
     talk.add_argument("--to", default="+14155550199", help="the Twilio number you text")
     talk.add_argument(
-        "--url", help="a running server, like http://127.0.0.1:5000 (default: the app in-process)"
+        "--url",
+        help="a running server, as serve prints it: http://127.0.0.1:5000/sms, or its base URL "
+        "http://127.0.0.1:5000 (default: the app in-process, no server needed)",
     )
     talk.set_defaults(handler=run_chat)
     return parser
@@ -136,12 +137,9 @@ def run_production(args):
     if "SECRET_KEY" not in read_environment():
         print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
         return 2
-    if os.name == "nt" or importlib.util.find_spec("gunicorn") is None:
-        print(
-            "error: gunicorn is not available here (it does not run on Windows); "
-            "install the 'production' extra or run without --production.",
-            file=sys.stderr,
-        )
+    reason = production.unavailable_reason()
+    if reason:
+        print(f"error: {reason} Or run without --production.", file=sys.stderr)
         return 2
     # The workers read the same .env as this process, whatever folder gunicorn works in.
     env_file = find_env_file()
@@ -191,7 +189,11 @@ def run_chat(args):
     level = logger.level
     logger.setLevel(logging.WARNING)  # no INFO line per message
     try:
-        simulator = open_simulator(args.url)
+        try:
+            simulator = open_simulator(args.url)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         conversation = simulator.conversation(from_=args.from_, to=args.to)
         prompt = "> " if sys.stdin.isatty() else ""
         return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)

@@ -7,7 +7,8 @@
 Only the settings passed in `env` reach the app: the machine's SECRET_KEY, TWILIO_AUTH_TOKEN, ...
 are taken out and no .env file is read. The offline switch is kept: the workers still ignore every
 setting but the ones passed (named in SMS_COOKIES_PASSED).
-Gunicorn does not run on Windows: available() says so, and start() refuses there with that reason.
+Gunicorn does not run on Windows and may not be installed: unavailable_reason() says which, and
+start() refuses with it.
 """
 
 import atexit
@@ -52,10 +53,27 @@ LOG_CONFIG = {
 #: string, and a webhook set to GET receives the message Body there.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s'
 
-UNAVAILABLE = (
-    "gunicorn does not run on Windows (it needs fork): use Linux, macOS or WSL for this part, "
-    "or install the 'production' extra if gunicorn is missing."
+#: Why gunicorn cannot run, one sentence per cause.
+ON_WINDOWS = (
+    "gunicorn does not run on Windows (it needs fork): use Linux, macOS or WSL for this part."
 )
+NOT_INSTALLED = (
+    "gunicorn is not installed: install the 'production' extra "
+    '(pip install -e ".[production]") to run this part.'
+)
+
+
+def unavailable_reason():
+    """Why gunicorn cannot run here (Windows, or not installed); None when it can."""
+    if os.name == "nt":
+        return ON_WINDOWS
+    if importlib.util.find_spec("gunicorn") is None:
+        return NOT_INSTALLED
+    return None
+
+
+#: Why gunicorn cannot run on this machine; None when it can.
+UNAVAILABLE = unavailable_reason()
 
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 BOOTED = "Booting worker with pid"
@@ -64,7 +82,7 @@ APP_LINE = re.compile(r"^\[[^\]]*\] \[\d+\] \[(\w+)\] (companion_app[\w.]*): (.*
 
 def available():
     """True when gunicorn can run here (not Windows, and installed)."""
-    return os.name != "nt" and importlib.util.find_spec("gunicorn") is not None
+    return unavailable_reason() is None
 
 
 def app_lines(log, contains=""):
@@ -132,8 +150,9 @@ class Gunicorn:
 
     def start(self):
         """Start gunicorn and return once every worker booted and a request got an answer."""
-        if not available():
-            raise RuntimeError(UNAVAILABLE)
+        reason = unavailable_reason()
+        if reason:
+            raise RuntimeError(reason)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command(),

@@ -178,7 +178,7 @@ def alive(pid):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not production.available(), reason=production.UNAVAILABLE)
+@pytest.mark.skipif(not production.available(), reason=str(production.UNAVAILABLE))
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_stops_production_gunicorn_and_removes_its_folder(tmp_path, signum):
     """Workers read the .env of the folder serve was started in, and nothing outlives the stop."""

@@ -252,7 +252,7 @@ def test_threads_do_not_share_state(servers):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not production.available(), reason=production.UNAVAILABLE)
+@pytest.mark.skipif(not production.available(), reason=str(production.UNAVAILABLE))
 @pytest.mark.parametrize("mode", ["PUBLIC_URL", "proxy headers"])
 def test_gunicorn_passes_the_raw_uri_and_the_webhook_accepts_it(mode):
     settings = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "SECRET_KEY": "shared"}

@@ -96,6 +96,36 @@ def open_notebook(page, lab, path):
     return nb
 
 
+#: Reads the diagram's SVG back from its data: URL into the page and returns the boxes of its node
+#: and edge labels (flowcharts, state diagrams), in the SVG's own scale.
+LABEL_BOXES = """img => {
+  const svg = decodeURIComponent(img.src.slice(img.src.indexOf(',') + 1));
+  const holder = document.createElement('div');
+  holder.style.cssText = `position:absolute;left:0;top:0;width:${img.naturalWidth}px`;
+  holder.innerHTML = svg.slice(svg.indexOf('<svg'));
+  document.body.appendChild(holder);
+  const boxes = [...holder.querySelectorAll('g.edgeLabel, g.node')]
+    .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+    .filter(([text, r]) => text && r.width > 0 && r.height > 0)
+    .map(([text, r]) => [text, r.left, r.top, r.right, r.bottom]);
+  holder.remove();
+  return boxes;
+}"""
+
+
+def overlapping(boxes):
+    """Pairs of labels that cover more than a tenth of the smaller one."""
+    pairs = []
+    for i, (a, *box_a) in enumerate(boxes):
+        for b, *box_b in boxes[i + 1 :]:
+            width = min(box_a[2], box_b[2]) - max(box_a[0], box_b[0])
+            height = min(box_a[3], box_b[3]) - max(box_a[1], box_b[1])
+            smaller = min((box[2] - box[0]) * (box[3] - box[1]) for box in (box_a, box_b))
+            if width > 0 and height > 0 and width * height > smaller / 10:
+                pairs.append((a, b))
+    return pairs
+
+
 def shot(element, name):
     """Keep a screenshot of the element when SMS_COOKIES_SCREENSHOTS names a folder."""
     if SHOTS:
@@ -105,7 +135,7 @@ def shot(element, name):
 
 def solution_lines(cell, elsewhere):
     """The lines of a solution that would give it away: code lines the exercise text does not show."""
-    lines = [line.strip() for line in cell.source.splitlines()[1:]]
+    lines = [line.strip() for line in cell.source.splitlines() if not line.startswith("# Solution")]
     return [line for line in lines if len(line) > 12 and line not in elsewhere]
 
 
@@ -121,9 +151,9 @@ def test_solutions_stay_hidden_until_opened(browser_page, lab, path):
     for index, cell in enumerate(nb.cells):
         if "solution" not in cell.metadata.get("tags", []):
             continue
-        assert cell.source.startswith("# Solution — open only after trying")
         leaks = [line for line in solution_lines(cell, elsewhere) if line in shown]
         assert not leaks, f"{path.name} cell {index} shows its solution: {leaks}"
+        assert cell.source.startswith("# Solution — open only after trying")
         element = page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)
         element.evaluate("e => e.scrollIntoView()")
         assert "Solution — open only after trying" in element.inner_text()
@@ -155,4 +185,5 @@ def test_every_diagram_renders_readably(browser_page, lab, path):
         shot(diagram, f"{path.stem}-diagram-{n}.png")
         assert 40 < box["height"] < MAX_DIAGRAM_HEIGHT, f"{path.name} diagram {n}: {box}"
         assert box["width"] <= width + 1, f"{path.name} diagram {n}: {box}"
+        assert not overlapping(image.evaluate(LABEL_BOXES)), f"{path.name} diagram {n}"
     assert not [e for e in watch.console_errors if re.search("mermaid", e, re.I)]

@@ -11,12 +11,13 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student links clean help node-oracle
+.PHONY: lab test lint format bench student notebooks links clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make notebooks re-run every notebook top to bottom in a fresh kernel, offline, saving outputs"
 	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
 	@echo "make links    point every Binder/Colab badge and Colab install cell at [project.urls]"
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
@@ -56,6 +57,14 @@ bench: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Restart & Run All for each notebook, in place: fresh kernel, offline (as the tests run them),
+# metadata and tags kept. Run from notebooks/ so relative paths resolve as in JupyterLab.
+notebooks: $(STAMP)
+	cd notebooks && for nb in [0-9][0-9]-*.ipynb; do \
+		SMS_COOKIES_OFFLINE=1 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
 
 student: $(STAMP)
 	$(BIN)/python -m companion_app.student notebooks student

@@ -46,7 +46,9 @@ def create_app(test_config=None):
         CALLERS=dict(DEFAULT_CALLERS),
         ENV_FILE=".env",
         RECENT_REQUESTS=20,
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        # RequestGuard applies it to every request, before Flask reads anything. (Flask's own
+        # MAX_CONTENT_LENGTH would only repeat the check, through a slower stream wrapper.)
+        MAX_BODY_BYTES=MAX_BODY_BYTES,
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     env_file = (test_config or {}).get("ENV_FILE", app.config["ENV_FILE"])
@@ -68,9 +70,7 @@ def create_app(test_config=None):
         )
     if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
-    app.wsgi_app = RequestGuard(
-        app.wsgi_app, limit=app.config["MAX_CONTENT_LENGTH"] or MAX_BODY_BYTES
-    )
+    app.wsgi_app = RequestGuard(app.wsgi_app, limit=app.config["MAX_BODY_BYTES"])
 
     app.extensions["recent_requests"] = RecentRequests(app.config["RECENT_REQUESTS"])
 

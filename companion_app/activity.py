@@ -2,8 +2,8 @@
 
 import threading
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from companion_app.printable import printable
 
@@ -14,8 +14,7 @@ MAX_SIZE = 1000
 FIELD_LENGTH = 40
 
 
-@dataclass(frozen=True)
-class ReceivedRequest:
+class ReceivedRequest(NamedTuple):
     """One webhook request as the app saw it (never the message body)."""
 
     time: datetime

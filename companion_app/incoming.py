@@ -49,6 +49,8 @@ def unreadable_body():
     """(why, status) when a POST body is not a form Flask could read, else (None, None)."""
     if request.method != "POST" or not request.content_length:
         return None, None
+    if request.form:  # only a form content type gives form fields: nothing to refuse
+        return None, None
     if request.mimetype not in FORM_TYPES:
         return (
             f"Unsupported Content-Type {request.mimetype or '(none)'}: Twilio posts form "

@@ -268,6 +268,9 @@ def served_cli(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for the CPU time")
 def test_serve_survives_a_huge_chunk_size_and_logs_no_query(served_cli):
     port, process, log = served_cli
+    for name in ("content-length-over-64KB", "chunked-over-64KB", "chunk-size-not-hex"):
+        raw, close_sending, status, _ = RAW_REQUESTS[name]
+        assert exchange(port, raw, close_sending)[0] == status
     got, _ = exchange(port, RAW_REQUESTS["huge-chunk-size"][0], close_sending=True)
     assert got == 413
     before = process_cpu_seconds(process.pid)

@@ -111,9 +111,14 @@ def in_process_section(args):
     return [
         "## Webhook in process (no network, no server)",
         "",
-        "Each app called directly as WSGI with prepared requests (best of 5 runs).",
+        "Each app called directly as WSGI with prepared requests, the apps taking turns in "
+        "blocks of 250 requests; CPU time of the best block.",
         "",
         *table(["webhook", "µs per request", "vs bare"], rows),
+        "",
+        f"Companion vs tutorial in process: throughput ×"
+        f"{per_request['/tutorial'] / per_request['/sms']:.2f} (signature on), ×"
+        f"{per_request['/tutorial'] / per_request['/unsigned/sms']:.2f} (signature off).",
         "",
         "### Where the companion's time goes (cProfile, cumulative; the profiler inflates times)",
         "",

@@ -65,7 +65,8 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
 def test_development_server_runs_the_factory(monkeypatch, capsys):
     served = {}
     monkeypatch.setattr(
-        "flask.Flask.run", lambda app, host, port, **options: served.update(port=port, app=app)
+        "flask.Flask.run",
+        lambda app, host, port, **options: served.update(host=host, port=port, app=app),
     )
     assert cli.main(["serve", "--port", "5055"]) == 0
     assert served["port"] == 5055 and served["app"].name == "companion_app"

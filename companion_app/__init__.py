@@ -41,6 +41,7 @@ def create_app(test_config=None):
     app.config.from_mapping(
         SECRET_KEY=None,
         TWILIO_AUTH_TOKEN=None,
+        TWILIO_WEBHOOK_SHARED_KEY=None,
         PUBLIC_URL=None,
         TRUST_PROXY_HEADERS=False,
         CALLERS=dict(DEFAULT_CALLERS),

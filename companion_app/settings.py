@@ -18,6 +18,7 @@ SETTING_NAMES = (
     "SECRET_KEY",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
+    "TWILIO_WEBHOOK_SHARED_KEY",
     "TWILIO_PHONE_NUMBER",
     "NGROK_AUTHTOKEN",
     "PUBLIC_URL",
@@ -25,7 +26,9 @@ SETTING_NAMES = (
 )
 
 #: The settings that are secrets: shown only as "set" or "not set".
-SECRET_NAMES = frozenset({"SECRET_KEY", "TWILIO_AUTH_TOKEN", "NGROK_AUTHTOKEN"})
+SECRET_NAMES = frozenset(
+    {"SECRET_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_SHARED_KEY", "NGROK_AUTHTOKEN"}
+)
 
 #: When this environment variable is set, every setting (environment and .env) is ignored, as on a
 #: fresh machine. The test suite sets it, so `make test` never touches a real account and notebook
@@ -100,7 +103,9 @@ def load_settings(env_file=".env"):
     """Return the app's config values found in the environment and the .env file."""
     found = read_environment(env_file)
     settings = {
-        k: found[k] for k in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_URL") if k in found
+        k: found[k]
+        for k in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_SHARED_KEY", "PUBLIC_URL")
+        if k in found
     }
     if "TRUST_PROXY_HEADERS" in found:
         settings["TRUST_PROXY_HEADERS"] = is_on(found["TRUST_PROXY_HEADERS"])

@@ -1,9 +1,15 @@
 """Check that a webhook request really comes from Twilio (the X-Twilio-Signature header)."""
 
-from urllib.parse import quote, urlparse, urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
-from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from twilio.request_validator import (
+    HMAC_SHA1,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    compare,
+    get_signature_algorithm,
+)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -51,23 +57,54 @@ def shown_url(url):
     return f"{base} (query string left out)" if query else base
 
 
-def signature_matches(token, url, params, signature):
-    """True when signature is Twilio's for url and params: the SDK's validate, one HMAC first.
+def signature_matches(secret, url, params, signature, algorithm=HMAC_SHA1):
+    """True when signature is Twilio's for url and params: the SDK's signature, one HMAC first.
 
-    RequestValidator.validate always computes two HMACs (the URL with and without its default
-    port). The variant that is the URL as it came is tried first, the other only when it fails,
-    so the decision is validate's own.
+    The URL exactly as it arrived is what Twilio signed, so it is tried first (one HMAC). Only when
+    that fails does RequestValidator.validate try it with and without the default port.
     """
-    validator = RequestValidator(token)
+    validator = RequestValidator(secret)
+    if compare(validator.compute_signature(url, params, algorithm), signature):
+        return True
     try:
-        parsed = urlparse(url)
-        variants = (add_port, remove_port) if parsed.port else (remove_port, add_port)
+        return validator.validate(url, params, signature, algorithm)
     except ValueError:  # a port that is not a number (from a Host header): nothing Twilio signed
         return False
-    return any(
-        compare(validator.compute_signature(variant(parsed), params), signature)
-        for variant in variants
-    )
+
+
+def signing_secret():
+    """(secret, algorithm, None) Twilio signed this request with, else (None, None, why not).
+
+    Twilio signs with the Auth Token and HMAC-SHA1, unless a Webhooks Rule gives the URL a
+    SharedKey: then it adds X-Twilio-Webhooks-Signature-Settings (key=…,algorithm=…) and signs with
+    the SharedKey's secret and that algorithm (the SDK reads the header: get_signature_algorithm).
+    """
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    if settings is None:
+        return current_app.config["TWILIO_AUTH_TOKEN"], HMAC_SHA1, None
+    algorithm = get_signature_algorithm(settings)
+    shared_key = current_app.config.get("TWILIO_WEBHOOK_SHARED_KEY")
+    if not shared_key:
+        return (
+            None,
+            None,
+            (
+                f"This request is signed with a Webhooks SharedKey ({SIGNATURE_SETTINGS_HEADER}), "
+                "but TWILIO_WEBHOOK_SHARED_KEY is not set: put the SharedKey's secret there."
+            ),
+        )
+    try:
+        RequestValidator(shared_key).compute_signature("", {}, algorithm)
+    except ValueError:
+        return (
+            None,
+            None,
+            (
+                f"Unsupported signature algorithm {algorithm!r} in {SIGNATURE_SETTINGS_HEADER}: "
+                "upgrade the twilio package."
+            ),
+        )
+    return shared_key, algorithm, None
 
 
 def check_signature():
@@ -81,9 +118,12 @@ def check_signature():
             "missing",
             f"Missing {SIGNATURE_HEADER} header: this request did not come from Twilio.",
         )
+    secret, algorithm, why_not = signing_secret()
+    if why_not:
+        return "invalid", why_not
     params = request.form if request.method == "POST" else {}
     url = signed_url()
-    if signature_matches(token, url, params, signature):
+    if signature_matches(secret, url, params, signature, algorithm):
         return "valid", None
     return "invalid", (
         f"Invalid {SIGNATURE_HEADER} for {shown_url(url)}: the request was forged, or Twilio "

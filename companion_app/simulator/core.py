@@ -12,6 +12,9 @@ Choices where Twilio documents nothing (each one is tested):
   to the configured query string, which is kept as written.
 - A message with media gets an MM SID, a text-only one an SM SID (Twilio's SID glossary).
 - auth_token=None: no X-Twilio-Signature header is sent (a webhook that checks will answer 403).
+- shared_key="secret" signs as a Webhooks Rule with a SharedKey does: with that secret and
+  signature_algorithm (HMAC_SHA256 by default), adding X-Twilio-Webhooks-Signature-Settings
+  (key=<a made-up KS… id>,algorithm=…). It takes the place of auth_token for signing.
 - An HTTP status of 400 or more is error 11200 and nothing is sent; cookies that error response set
   are NOT stored (a failed delivery leaves the conversation's jar as it was).
 - A response with a refused cookie (11206) is rejected as a whole: no reply, no cookie stored.
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import HMAC_SHA256, SIGNATURE_SETTINGS_HEADER, RequestValidator
 from urllib3.util import parse_url
 from werkzeug.http import parse_date, parse_options_header
 
@@ -210,6 +213,8 @@ class TwilioSimulator:
         connect_timeout=CONNECT_TIMEOUT,
         messaging_service=False,
         tunnel_headers=False,
+        shared_key=None,
+        signature_algorithm=HMAC_SHA256,
     ):
         method = method.upper()
         if method not in ("POST", "GET"):
@@ -222,6 +227,8 @@ class TwilioSimulator:
             webhook_url = webhook_url or DEFAULT_WEBHOOK_URL
         self.webhook_url = webhook_url
         self.auth_token = auth_token
+        self.shared_key = shared_key
+        self.signature_algorithm = signature_algorithm
         self.clock = clock if clock is not None else FakeClock()
         self.method = method
         self.tunnel_headers = tunnel_headers
@@ -229,6 +236,7 @@ class TwilioSimulator:
         self.account_sid = self._sids.new("AC")
         service_sid = self._sids.new("MG")
         self.service_sid = service_sid if messaging_service else None
+        self.shared_key_sid = self._sids.new("KS") if shared_key else None
         self._conversations = {}
 
     @property
@@ -254,6 +262,9 @@ class TwilioSimulator:
 
     def signature(self, url, params):
         """The X-Twilio-Signature of a request, computed with the twilio SDK."""
+        if self.shared_key:
+            validator = RequestValidator(self.shared_key)
+            return validator.compute_signature(url, params, self.signature_algorithm)
         return RequestValidator(self.auth_token).compute_signature(url, params)
 
     def build_request(self, method, url, params, cookie_header):
@@ -272,7 +283,11 @@ class TwilioSimulator:
             body, signed_params = urlencode(params), params
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         url = urlunsplit(parts._replace(query=query))
-        if self.auth_token:
+        if self.shared_key:
+            headers[SIGNATURE_SETTINGS_HEADER] = (
+                f"key={self.shared_key_sid},algorithm={self.signature_algorithm}"
+            )
+        if self.auth_token or self.shared_key:
             headers["X-Twilio-Signature"] = self.signature(url, signed_params)
         if cookie_header:
             headers["Cookie"] = cookie_header

@@ -3,8 +3,9 @@
 import random
 
 #: SID prefixes the simulator makes (Twilio's SID glossary): SMS, MMS (a message with media),
-#: accounts, messaging services.
-PREFIXES = ("SM", "MM", "AC", "MG")
+#: accounts, messaging services; and KS for the id of a Webhooks SharedKey, whose prefix the
+#: glossary does not list (it only names the key in a header: a made-up id does).
+PREFIXES = ("SM", "MM", "AC", "MG", "KS")
 
 
 class SidMaker:

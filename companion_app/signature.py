@@ -57,6 +57,29 @@ def shown_url(url):
     return f"{base} (query string left out)" if query else base
 
 
+class FormValues:
+    """A form as RequestValidator reads it fastest: its names, and each name's values via getall.
+
+    The SDK asks for getall(), then getlist(), then [name], each miss an exception; werkzeug's
+    MultiDict has only getlist, which costs two exceptions per parameter. Same values, same order.
+    """
+
+    __slots__ = ("form",)
+
+    def __init__(self, form):
+        self.form = form
+
+    def __len__(self):
+        return len(self.form)
+
+    def __iter__(self):
+        return iter(self.form)
+
+    def getall(self, name):
+        """Every value sent for name."""
+        return self.form.getlist(name)
+
+
 def signature_matches(secret, url, params, signature, algorithm=HMAC_SHA1):
     """True when signature is Twilio's for url and params: the SDK's signature, one HMAC first.
 
@@ -121,7 +144,7 @@ def check_signature():
     secret, algorithm, why_not = signing_secret()
     if why_not:
         return "invalid", why_not
-    params = request.form if request.method == "POST" else {}
+    params = FormValues(request.form) if request.method == "POST" else {}
     url = signed_url()
     if signature_matches(secret, url, params, signature, algorithm):
         return "valid", None

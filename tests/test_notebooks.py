@@ -101,3 +101,17 @@ def test_runs_twice_in_one_kernel_and_writes_no_files(notebook):
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)  # raises CellExecutionError on any error
     assert sorted(p.name for p in path.parent.iterdir()) == before
+
+
+def series_times(text):
+    """{"NN": minutes} from a series table: | NN | [Title](...) | ... | M min |."""
+    return dict(re.findall(r"^\| (\d\d) \| \[.*\| (\d+) min \|$", text, flags=re.M))
+
+
+def test_every_place_states_the_same_time_for_each_notebook(notebook):
+    path, nb = notebook
+    readme = series_times((path.parent.parent / "README.md").read_text(encoding="utf-8"))
+    index = series_times(markdown(nbformat.read(path.parent / "00-start-here.ipynb", 4)))
+    stated = re.search(r"\*\*Before you start:\*\*.*?About (\d+) minutes", markdown(nb), re.S)
+    assert readme == index and len(readme) == len(NOTEBOOKS)
+    assert stated and stated.group(1) == readme[path.name[:2]]

@@ -45,6 +45,19 @@ def signed_url():
     return base + raw
 
 
+def url_variants(url):
+    """url, then the same URL with or without an empty query ("?"), which no client sends on.
+
+    An HTTP client drops a "?" with nothing after it from the request line (WHATWG URL's search
+    is "" then), yet a signer may have signed the URL with it: Twilio's CLI (webhook:invoke) signs
+    "https://host/sms?" and sends "/sms". Both name the same resource, so both are tried.
+    """
+    base, mark, query = url.partition("?")
+    if query:
+        return (url,)
+    return (url, base) if mark else (url, url + "?")
+
+
 def shown_url(url):
     """The URL for a log line or an error reply: never its query string (GET puts the Body there)."""
     base, query = url.partition("?")[::2]
@@ -56,16 +69,18 @@ def signature_matches(token, url, params, signature):
 
     RequestValidator.validate always computes two HMACs (the URL with and without its default
     port). The variant that is the URL as it came is tried first, the other only when it fails,
-    so the decision is validate's own.
+    so the decision is validate's own, except that an empty query ("…/sms?") is signed as given
+    (validate's urlunparse would drop the "?").
     """
     validator = RequestValidator(token)
     try:
         parsed = urlparse(url)
+        kept = "?" if url.endswith("?") and not parsed.query else ""  # urlunparse drops it
         variants = (add_port, remove_port) if parsed.port else (remove_port, add_port)
     except ValueError:  # a port that is not a number (from a Host header): nothing Twilio signed
         return False
     return any(
-        compare(validator.compute_signature(variant(parsed), params), signature)
+        compare(validator.compute_signature(variant(parsed) + kept, params), signature)
         for variant in variants
     )
 
@@ -83,7 +98,7 @@ def check_signature():
         )
     params = request.form if request.method == "POST" else {}
     url = signed_url()
-    if signature_matches(token, url, params, signature):
+    if any(signature_matches(token, u, params, signature) for u in url_variants(url)):
         return "valid", None
     return "invalid", (
         f"Invalid {SIGNATURE_HEADER} for {shown_url(url)}: the request was forged, or Twilio "

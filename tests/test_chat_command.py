@@ -67,7 +67,9 @@ def test_url_is_a_base_url_or_the_webhook_url(monkeypatch, capsys, suffix, seen)
 
 def test_the_url_serve_prints_reaches_the_counter(monkeypatch, capsys):
     served = {}
-    monkeypatch.setattr("flask.Flask.run", lambda app, host, port, **options: served.update(port=port))
+    monkeypatch.setattr(
+        "flask.Flask.run", lambda app, host, port, **options: served.update(port=port)
+    )
     cli.main(["serve", "--port", "5055"])
     printed = capsys.readouterr().out
     url = printed.split("Serving the counter webhook on ", 1)[1].split(" ", 1)[0]

@@ -12,9 +12,10 @@ Choices where Twilio documents nothing (each one is tested):
   to the configured query string, which is kept as written.
 - A fragment in webhook_url (Twilio's connection overrides, "#ct=…&rt=…&rc=…") is neither sent
   nor signed: the signature covers the URL as it is requested, the URL a webhook can rebuild.
-  Twilio documents no other rule; its own validators check the URL the server received (the
-  twilio.webhook() middleware rebuilds protocol + host + the path and query it received), and a fragment
-  never reaches a server. The overrides' values are not applied: use timeout= / connect_timeout=.
+  Twilio documents no rule; its own twilio.webhook() middleware validates protocol + host + the
+  path and query the server received, and a fragment never reaches a server. (Twilio's CLI,
+  webhook:invoke, does sign the fragment, so its requests to such a URL are refused.) The
+  overrides' values are not applied: use timeout= / connect_timeout=.
 - A message with media gets an MM SID, a text-only one an SM SID (Twilio's SID glossary).
 - auth_token=None: no X-Twilio-Signature header is sent (a webhook that checks will answer 403).
 - An HTTP status of 400 or more is error 11200 and nothing is sent; cookies that error response set

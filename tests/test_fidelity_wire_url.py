@@ -20,6 +20,9 @@ from tests.test_fidelity_signature import (  # noqa: F401 (servers is a fixture)
     simulator_for,
 )
 
+#: Configured queries beyond the shared ones: a raw space, "~!*()" and lower-case escapes, a flag
+#: without "=", a quote, an empty query.
+MORE_QUERIES = ["?sp=a%20b c", "?t=%7e~!*()", "?flag", "?x=it's", "?"]
 #: Twilio's connection overrides, written as a URL fragment.
 OVERRIDES = "#ct=1000&rt=5000&rc=2"
 PARAMS = {"From": SENDER, "To": TWILIO_NUMBER, "Body": "it's me"}
@@ -68,7 +71,7 @@ def recorded_server(seen):
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
-@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("query", QUERIES + MORE_QUERIES)
 def test_the_simulator_neither_sends_nor_signs_a_fragment(method, query):
     seen = []
     with recorded_server(seen) as server:
@@ -86,7 +89,7 @@ def test_the_simulator_neither_sends_nor_signs_a_fragment(method, query):
 @pytest.mark.parametrize("method", ["POST", "GET"])
 @pytest.mark.parametrize("mode", MODES)
 def test_a_webhook_url_with_connection_overrides_passes_in_every_mode(servers, mode, method):  # noqa: F811
-    for query in QUERIES:
+    for query in QUERIES + MORE_QUERIES:
         sim = simulator_for(mode, servers[mode], method, query + OVERRIDES)
         delivery = sim.conversation(SENDER, TWILIO_NUMBER).send("café & 🍪")
         assert delivery.http_status == 200, (query, delivery.error)

@@ -22,14 +22,20 @@ fragment: the CLI signed characters the webhook never receives, and Twilio's own
 middleware refuses it for the same reason. The plugin is not on the npm registry: point
 TWILIO_WEBHOOK_PLUGIN at a checkout of github.com/twilio-labs/plugin-webhook with its
 node_modules installed (`npm install --omit=dev`); twilio-cli itself comes from `make node-oracle`.
-Every case runs in one Node.js process per batch (tests/node/webhook_invoke.js).
+Every case runs in one Node.js process per batch (tests/node/webhook_invoke.js): one CLI start-up
+per test instead of one per request. Modes: local, PUBLIC_URL and trusted proxy headers, each over
+http:// and (when openssl is installed) https://.
 """
 
+import contextlib
 import http.client
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,8 +53,10 @@ PLUGIN_NAME = "@twilio-labs/plugin-webhook"
 CLI_TOKEN = "0123456789abcdef0123456789abcdef"
 OTHER_TOKEN = "fedcba9876543210fedcba9876543210"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-#: The public address in PUBLIC_URL and proxy modes; the CLI reaches it through an HTTP proxy.
-PUBLIC = "http://sms.example.test"
+#: The public address in PUBLIC_URL and proxy modes. The CLI reaches http:// through an HTTP proxy
+#: (absolute-form request line) and https:// through a CONNECT tunnel that ends TLS on loopback
+#: with a certificate made here by openssl and trusted through NODE_EXTRA_CA_CERTS.
+PUBLIC_HOST = "sms.example.test"
 GREETING = "Hello Rey, thanks for the message!"
 
 #: Bodies with quotes, accents, emoji and the characters forms escape.
@@ -56,7 +64,7 @@ BODIES = ["it's me", "café", "🍪 cookies? 👋🏽", 'say "hi"', "1 + 1 = 2 &
 #: Configured query strings: escapes, characters URLSearchParams re-encodes, an empty query.
 QUERIES = ["", "?lang=fr", "?name=it%27s", "?city=caf%C3%A9", "?q=a%2Bb%26c%3Dd", "?t=%7e~!*()"]
 QUERIES += ["?sp=a%20b c", "?flag", "?"]
-MODES = ["local", "PUBLIC_URL", "proxy headers"]
+MODES = ["local", "PUBLIC_URL", "proxy headers", "PUBLIC_URL https", "proxy headers https"]
 
 
 def plugin_dir():
@@ -109,10 +117,14 @@ def recording(app, seen):
 
 
 def forward_proxy(backend):
-    """A stand-in HTTP proxy: sends the absolute-form target on verbatim, adding X-Forwarded-*."""
+    """A stand-in proxy: sends the target on verbatim to backend, adding X-Forwarded-*.
+
+    An absolute-form target names the public URL; an origin-form one came through the TLS tunnel.
+    """
 
     def wsgi(environ, start_response):
         target = urlsplit(environ["RAW_URI"])
+        scheme, netloc = target.scheme or "https", target.netloc or environ["HTTP_HOST"]
         path = target.path + (f"?{target.query}" if "?" in environ["RAW_URI"] else "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         headers = {
@@ -122,8 +134,8 @@ def forward_proxy(backend):
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        headers["X-Forwarded-Proto"] = target.scheme
-        headers["X-Forwarded-Host"] = target.netloc
+        headers["X-Forwarded-Proto"] = scheme
+        headers["X-Forwarded-Host"] = netloc
         connection = http.client.HTTPConnection("127.0.0.1", backend.port, timeout=10)
         try:
             body = environ["wsgi.input"].read(length)
@@ -139,28 +151,120 @@ def forward_proxy(backend):
     return wsgi
 
 
+def relay(source, sink):
+    """Copy bytes from source to sink until either side closes."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+class TlsTunnel:
+    """A stand-in HTTPS proxy: answers CONNECT, ends TLS, relays the plain bytes to backend."""
+
+    def __init__(self, context, backend):
+        self.context, self.backend = context, backend
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        """Serve each CONNECT in a thread of its own, until stop()."""
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.tunnel, args=(client,), daemon=True).start()
+
+    def tunnel(self, client):
+        """One CONNECT: 200, the TLS handshake, then bytes both ways."""
+        with client:
+            client.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head and (chunk := client.recv(4096)):
+                head += chunk
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            secure = self.context.wrap_socket(client, server_side=True)
+            backend = socket.create_connection(("127.0.0.1", self.backend.port), timeout=10)
+            threading.Thread(target=relay, args=(backend, secure), daemon=True).start()
+            relay(secure, backend)
+
+    def stop(self):
+        """Stop accepting."""
+        self.listener.close()
+
+
 @pytest.fixture(scope="module")
-def webhooks(cli_home):
-    """{mode: (base URL the CLI calls, proxy for it or None, requests seen)}, on loopback."""
+def certificate(tmp_path_factory):
+    """(certificate, key) for PUBLIC_HOST, self-signed by openssl; None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", f"/CN={PUBLIC_HOST}"]
+        + ["-addext", f"subjectAltName=DNS:{PUBLIC_HOST}"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def webhooks(cli_home, certificate):
+    """{mode: (base URL the CLI calls, its extra environment, requests seen)}, on loopback."""
     config = {"TESTING": True, "SECRET_KEY": "k", "TWILIO_AUTH_TOKEN": CLI_TOKEN}
     seen = {mode: [] for mode in MODES}
+    made, modes = [], {}
+    for scheme in ("http", "https"):
+        suffix = " https" if scheme == "https" else ""
+        public = f"{scheme}://{PUBLIC_HOST}"
+        direct = create_app(dict(config, PUBLIC_URL=public))
+        trusting = create_app(dict(config, TRUST_PROXY_HEADERS=True))
+        webhook = LocalServer(recording(direct, seen["PUBLIC_URL" + suffix]))
+        behind = LocalServer(recording(trusting, seen["proxy headers" + suffix]))
+        made += [webhook, behind]
+        if scheme == "http":
+            proxy = LocalServer(forward_proxy(behind))
+            made.append(proxy)
+            modes["PUBLIC_URL"] = (public, {"http_proxy": webhook.url}, seen["PUBLIC_URL"])
+            modes["proxy headers"] = (public, {"http_proxy": proxy.url}, seen["proxy headers"])
+        elif certificate:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*certificate)
+            proxy = LocalServer(forward_proxy(behind))
+            tunnels = [TlsTunnel(context, webhook), TlsTunnel(context, proxy)]
+            made += [proxy, *tunnels]
+            for mode, tunnel in zip(
+                ("PUBLIC_URL https", "proxy headers https"), tunnels, strict=True
+            ):
+                modes[mode] = (public, {"https_proxy": tunnel.url}, seen[mode])
     local = LocalServer(recording(create_app(config), seen["local"]))
-    public = LocalServer(recording(create_app(dict(config, PUBLIC_URL=PUBLIC)), seen["PUBLIC_URL"]))
-    trusting = create_app(dict(config, TRUST_PROXY_HEADERS=True))
-    behind = LocalServer(recording(trusting, seen["proxy headers"]))
-    proxy = LocalServer(forward_proxy(behind))
-    servers = [local, public, behind, proxy]
-    yield {
-        "local": (local.url, None, seen["local"]),
-        "PUBLIC_URL": (PUBLIC, public.url, seen["PUBLIC_URL"]),
-        "proxy headers": (PUBLIC, proxy.url, seen["proxy headers"]),
-    }
-    for server in servers:
+    made.append(local)
+    modes["local"] = (local.url, {}, seen["local"])
+    yield modes
+    for server in made:
         server.stop()
 
 
-def invoke(home, cases):
-    """Run `twilio webhook:invoke` for each (argv, proxy) case; return (status, text) pairs."""
+def mode_for(webhooks, mode):
+    """webhooks[mode], or a skip when it needs TLS and openssl is missing."""
+    if mode not in webhooks:
+        pytest.skip("openssl is not installed: no certificate for the HTTPS stand-in proxy")
+    return webhooks[mode]
+
+
+def invoke(home, cases, certificate=None):
+    """Run `twilio webhook:invoke` for each (argv, env) case; return (status, text) pairs."""
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update(
         HOME=str(home),
@@ -169,7 +273,9 @@ def invoke(home, cases):
         TWILIO_SKIP_NEW_VERSION_CHECK="true",
         TWILIO_DISABLE_AUTOUPDATE="true",
     )
-    batch = [{"argv": argv, "env": {"http_proxy": proxy} if proxy else {}} for argv, proxy in cases]
+    if certificate:
+        env["NODE_EXTRA_CA_CERTS"] = str(certificate[0])
+    batch = [{"argv": argv, "env": extra} for argv, extra in cases]
     done = subprocess.run(
         [shutil.which("node"), str(NODE_DIR / "webhook_invoke.js")],
         input=json.dumps({"cases": batch}),
@@ -200,34 +306,36 @@ def argv(url, method, body, token=None):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_every_cli_request_gets_the_counters_reply(cli_home, webhooks, mode):
-    base, proxy, _ = webhooks[mode]
+def test_every_cli_request_gets_the_counters_reply(cli_home, webhooks, certificate, mode):
+    base, extra, _ = mode_for(webhooks, mode)
     table = [(m, q, b) for m in ("POST", "GET") for q in QUERIES for b in BODIES]
-    results = invoke(cli_home, [(argv(f"{base}/sms{q}", m, b), proxy) for m, q, b in table])
+    cases = [(argv(f"{base}/sms{q}", m, b), extra) for m, q, b in table]
+    results = invoke(cli_home, cases, certificate)
     wrong = [(case, got) for case, got in zip(table, results, strict=True) if got[0] != 200]
     assert wrong == [], f"{len(wrong)} of {len(table)} refused, e.g. {wrong[:3]!r}"
     assert all(GREETING in reply for _, reply in results)
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_cli_request_signed_with_another_token_is_refused(cli_home, webhooks, mode):
-    base, proxy, _ = webhooks[mode]
+def test_a_cli_request_signed_with_another_token_is_refused(cli_home, webhooks, certificate, mode):
+    base, extra, _ = mode_for(webhooks, mode)
     cases = [
-        (argv(f"{base}/sms{q}", m, "hi", OTHER_TOKEN), proxy)
+        (argv(f"{base}/sms{q}", m, "hi", OTHER_TOKEN), extra)
         for m in ("POST", "GET")
         for q in ("", "?name=it%27s")
     ]
-    assert [status for status, _ in invoke(cli_home, cases)] == [403] * 4
+    assert [status for status, _ in invoke(cli_home, cases, certificate)] == [403] * 4
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_cli_signs_a_fragment_it_never_sends(cli_home, webhooks, mode):
+def test_the_cli_signs_a_fragment_it_never_sends(cli_home, webhooks, certificate, mode):
     """Root cause of the one refusal left: twilio-python, given the URL the webhook received,
     reproduces the CLI's signature only with the fragment added back."""
-    base, proxy, seen = webhooks[mode]
+    base, extra, seen = mode_for(webhooks, mode)
     fragment = "#ct=1000&rt=5000"
     before = len(seen)
-    [(status, _)] = invoke(cli_home, [(argv(f"{base}/sms{fragment}", "GET", "hi"), proxy)])
+    case = (argv(f"{base}/sms{fragment}", "GET", "hi"), extra)
+    [(status, _)] = invoke(cli_home, [case], certificate)
     assert status == 403
     request = seen[before]
     received = f"{urlsplit(base).scheme}://{request['host']}{request['target']}"

@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-# Twilio's own Node.js library and segment calculator, a second opinion for the fidelity tests.
+# Twilio's own Node.js library, segment calculator and CLI (twilio-cli), second opinions for the
+# fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/test_fidelity_cli.py.
 NODE_DIR   := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.

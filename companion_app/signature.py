@@ -51,6 +51,19 @@ def signed_url():
     return base + raw
 
 
+def url_variants(url):
+    """url, then the same URL with or without an empty query ("?"), which no client sends on.
+
+    An HTTP client drops a "?" with nothing after it from the request line (WHATWG URL's search
+    is "" then), yet a signer may have signed the URL with it: Twilio's CLI (webhook:invoke) signs
+    "https://host/sms?" and sends "/sms". Both name the same resource, so both are tried.
+    """
+    base, mark, query = url.partition("?")
+    if query:
+        return (url,)
+    return (url, base) if mark else (url, url + "?")
+
+
 def shown_url(url):
     """The URL for a log line or an error reply: never its query string (GET puts the Body there)."""
     base, query = url.partition("?")[::2]
@@ -146,7 +159,7 @@ def check_signature():
         return "invalid", why_not
     params = FormValues(request.form) if request.method == "POST" else {}
     url = signed_url()
-    if signature_matches(secret, url, params, signature, algorithm):
+    if any(signature_matches(secret, u, params, signature, algorithm) for u in url_variants(url)):
         return "valid", None
     return "invalid", (
         f"Invalid {SIGNATURE_HEADER} for {shown_url(url)}: the request was forged, or Twilio "

@@ -10,6 +10,12 @@ Choices where Twilio documents nothing (each one is tested):
 - The URL is signed exactly as it goes on the wire: characters a URL cannot carry are
   percent-encoded first (see wire_url), and for GET Twilio's parameters are appended, form-encoded,
   to the configured query string, which is kept as written.
+- A fragment in webhook_url (Twilio's connection overrides, "#ct=…&rt=…&rc=…") is neither sent
+  nor signed: the signature covers the URL as it is requested, the URL a webhook can rebuild.
+  Twilio documents no rule; its own twilio.webhook() middleware validates protocol + host + the
+  path and query the server received, and a fragment never reaches a server. (Twilio's CLI,
+  webhook:invoke, does sign the fragment, so its requests to such a URL are refused.) The
+  overrides' values are not applied: use timeout= / connect_timeout=.
 - A message with media gets an MM SID, a text-only one an SM SID (Twilio's SID glossary).
 - auth_token=None: no X-Twilio-Signature header is sent (a webhook that checks will answer 403).
 - shared_key="secret" signs as a Webhooks Rule with a SharedKey does: with that secret and
@@ -270,10 +276,10 @@ class TwilioSimulator:
     def build_request(self, method, url, params, cookie_header):
         """(SentRequest, path, query, body) for one hop: GET puts params in the query string.
 
-        The URL is signed exactly as it goes on the wire (see wire_url); GET appends Twilio's
-        parameters, form-encoded, to the configured query string, which is kept as it was.
+        The URL is signed exactly as it goes on the wire (see wire_url), without its fragment; GET
+        appends Twilio's parameters, form-encoded, to the configured query string, kept as it was.
         """
-        parts = urlsplit(wire_url(url))
+        parts = urlsplit(wire_url(url))._replace(fragment="")
         headers = {"User-Agent": USER_AGENT}
         if method == "GET":
             query = "&".join(q for q in (parts.query, urlencode(params)) if q)

@@ -57,7 +57,11 @@ def test_a_shared_key_signature_is_accepted_over_http(shared_key_server, body, a
 @pytest.mark.parametrize(
     ("secret", "algorithm", "header"),
     [
-        (TEST_AUTH_TOKEN, HMAC_SHA256, True),  # the header names a SharedKey: the token does not sign
+        (
+            TEST_AUTH_TOKEN,
+            HMAC_SHA256,
+            True,
+        ),  # the header names a SharedKey: the token does not sign
         (SHARED_KEY, HMAC_SHA1, True),  # the header says SHA1... but the signature below is SHA256
         (SHARED_KEY, HMAC_SHA256, False),  # no header: Twilio signed with the Auth Token and SHA1
     ],

@@ -1,0 +1,96 @@
+"""A check run after the hidden solution replaced the learner's answer says so, in a real IPython."""
+
+import secrets
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+from companion_app import checks
+
+SOLUTION = """# Solution — open only after trying
+import secrets
+my_key = secrets.token_hex(32)
+"""
+LEARNER = 'my_key = "abc"\n'
+CHECK = "checks.check_secret_key(my_key)"
+NOTE = (
+    "ℹ This checked the hidden solution's `my_key` (its cell ran after yours and replaced it): "
+    "run your own cell again, then this check."
+)
+
+
+@pytest.fixture
+def shell():
+    """A fresh IPython shell, history in memory, with the checks imported."""
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell.instance(config=config)
+    shell.run_cell("from companion_app import checks", store_history=True)
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def run(shell, *cells):
+    """Run the cells in order, as Shift+Enter does; the last cell's value."""
+    for cell in cells:
+        result = shell.run_cell(cell, store_history=True)
+        assert result.error_in_exec is None, result.error_in_exec
+    return result.result
+
+
+def test_the_solution_run_after_the_learner_is_named(shell):
+    verdict = run(shell, LEARNER, SOLUTION, CHECK)
+    assert verdict
+    assert repr(verdict).splitlines()[0] == "✅ A good secret key: it works."
+    assert repr(verdict).splitlines()[-1] == NOTE
+
+
+def test_the_learner_run_after_the_solution_is_judged(shell):
+    verdict = run(shell, SOLUTION, LEARNER, CHECK)
+    assert not verdict
+    assert "it is only 3 characters long" in repr(verdict)
+    assert "hidden solution" not in repr(verdict)
+
+
+@pytest.mark.parametrize(
+    "learner",
+    [
+        "my_key: str = 'abc'",
+        "other, my_key = 1, 'abc'",
+        "def my_key():\n    return 1",
+        "class my_key:\n    pass",
+        "from string import ascii_letters as my_key",
+    ],
+    ids=["annotated", "tuple", "def", "class", "import-as"],
+)
+def test_every_way_of_defining_the_answer_counts_as_the_learners(shell, learner):
+    verdict = run(shell, SOLUTION, learner, CHECK)
+    assert not verdict
+    assert "hidden solution" not in repr(verdict)
+
+
+def test_a_cell_that_only_reads_the_answer_is_not_its_definition(shell):
+    verdict = run(shell, LEARNER, SOLUTION, "print(len(my_key))", CHECK)
+    assert repr(verdict).splitlines()[-1] == NOTE
+
+
+def test_changing_the_app_counts_as_defining_it(shell):
+    solution = '# Solution — open only after trying\nsite.config["X"] = 1\n'
+    cells = ["from flask import Flask\nsite = Flask('s')", solution]
+    run(shell, *cells)
+    assert checks._judged_the_solution("site")
+    run(shell, 'site.config["X"] = 2')
+    assert not checks._judged_the_solution("site")
+
+
+def test_outside_ipython_nothing_is_added():
+    InteractiveShell.clear_instance()
+    verdict = checks.check_secret_key(secrets.token_hex(32))
+    assert repr(verdict).splitlines() == [
+        "✅ A good secret key: it works.",
+        "  ✔ it is a string",
+        "  ✔ it is 64 characters long (32 or more)",
+        "  ✔ it mixes many different characters",
+        "  ✔ it is not a well-known placeholder",
+    ]

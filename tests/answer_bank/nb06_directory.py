@@ -145,6 +145,16 @@ def rest_of_ids(state, text):
     return new_state, reply
 
 
+def ids_in_a_string(state, text):
+    """rest_of_ids with the remaining ids joined into one string: it grows just the same."""
+    if command(text) == "more" and isinstance(state, dict) and state.get("rest"):
+        state = {**state, "rest": [int(i) for i in state["rest"].split(",")]}
+    new_state, reply = rest_of_ids(state, text)
+    if isinstance(new_state, dict) and "rest" in new_state:
+        new_state = {**new_state, "rest": ",".join(map(str, new_state["rest"]))}
+    return new_state, reply
+
+
 def numbered_on(state, text):
     """MORE numbers on from the first list (6. …) and keeps every id listed so far: also right."""
     if command(text) == "more":
@@ -233,6 +243,12 @@ ANSWERS = [
         "should be a Flask app (made with Flask(...)), not a function (turn)",
     ),
     right(MORE, "the notebook's answer", lambda: (directory_webhook(with_more()),)),
+    wrong(
+        MORE,
+        "the remaining ids kept as one string",
+        lambda: (directory_webhook(ids_in_a_string),),
+        "storing the id of every match makes the cookie grow with the company",
+    ),
     right(MORE, "numbers go on from the first list", lambda: (directory_webhook(numbered_on),)),
     wrong(
         MORE,

@@ -94,3 +94,34 @@ def test_outside_ipython_nothing_is_added():
         "  ✔ it mixes many different characters",
         "  ✔ it is not a well-known placeholder",
     ]
+
+
+def test_a_check_run_before_the_answer_exists_points_at_a_new_cell(shell, capsys):
+    checks.explain_missing_answers(shell)
+    shell.run_cell("checks.check_remembers_name(name_site)", store_history=True)
+    out = capsys.readouterr().out
+    assert (
+        "❌ Not checked yet: `name_site` is not written yet. Write it in a new cell under the "
+        "exercise (press B), run it, then run this check." in out
+    )
+    assert "Traceback" not in out
+    assert "exercise cell above" not in out
+
+
+def test_a_solution_that_changes_the_learners_app_is_named(shell):
+    setup = (
+        "from companion_app import create_app\n"
+        "behind_tunnel = create_app({'SECRET_KEY': 'k' * 32, 'TWILIO_AUTH_TOKEN': 'token'})"
+    )
+    learner = "behind_tunnel.config['PUBLIC_URL'] = 'http://example.ngrok.app'"
+    solution = (
+        "# Solution — open only after trying\n"
+        "behind_tunnel.config['PUBLIC_URL'] = 'https://example.ngrok.app'"
+    )
+    check = "checks.check_accepts_twilio_behind_tunnel(behind_tunnel)"
+    named = run(shell, setup, learner, solution, check)
+    assert named
+    assert repr(named).splitlines()[-1] == NOTE.replace("my_key", "behind_tunnel")
+    judged = run(shell, learner, check)
+    assert not judged
+    assert "hidden solution" not in repr(judged)

@@ -9,6 +9,7 @@ import ast
 import functools
 import hashlib
 import re
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -121,15 +122,42 @@ def run_check(title, app, steps):
     return verdict
 
 
-def _cells_run():
-    """The cells run so far in this IPython session, oldest first (none outside IPython)."""
+def _shell():
+    """The running IPython shell, or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover -- the notebook extra installs IPython
-        return []
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+#: Each shell's cells as run since follow_cells, whether or not they were stored in its history.
+_FOLLOWED = weakref.WeakKeyDictionary()
+
+
+def follow_cells(shell=None):
+    """In IPython, note every cell as it runs (nbval runs cells without storing them in In)."""
+    shell = shell if shell is not None else _shell()
+    if shell is None or shell in _FOLLOWED:
+        return
+    cells = _FOLLOWED[shell] = []
+
+    def note(info):
+        try:
+            cells.append(shell.transform_cell(info.raw_cell or ""))
+        except Exception:  # a cell IPython cannot transform runs nothing we look for
+            cells.append(info.raw_cell or "")
+
+    shell.events.register("pre_run_cell", note)
+
+
+def _cells_run():
+    """The cells run so far in this IPython session, oldest first (none outside IPython)."""
+    shell = _shell()
     if shell is None:
         return []
+    if shell in _FOLLOWED:
+        return list(_FOLLOWED[shell])
     return [cell for cell in shell.user_ns.get("In") or [] if isinstance(cell, str)]
 
 
@@ -1175,3 +1203,4 @@ def explain_missing_answers(shell=None):
 
 
 explain_missing_answers()
+follow_cells()

@@ -20,13 +20,17 @@ NOTE = (
 )
 
 
-@pytest.fixture
-def shell():
-    """A fresh IPython shell, history in memory, with the checks imported."""
+@pytest.fixture(params=["jupyter", "nbval"])
+def shell(request):
+    """A fresh IPython shell with the checks imported: cells kept in In (as Jupyter runs them),
+    or followed as they run without history (as nbval runs them)."""
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
     shell = InteractiveShell.instance(config=config)
-    shell.run_cell("from companion_app import checks", store_history=True)
+    shell.store_history = request.param == "jupyter"
+    if not shell.store_history:
+        checks.follow_cells(shell)
+    shell.run_cell("from companion_app import checks", store_history=shell.store_history)
     yield shell
     InteractiveShell.clear_instance()
 
@@ -34,7 +38,7 @@ def shell():
 def run(shell, *cells):
     """Run the cells in order, as Shift+Enter does; the last cell's value."""
     for cell in cells:
-        result = shell.run_cell(cell, store_history=True)
+        result = shell.run_cell(cell, store_history=shell.store_history)
         assert result.error_in_exec is None, result.error_in_exec
     return result.result
 
@@ -98,7 +102,7 @@ def test_outside_ipython_nothing_is_added():
 
 def test_a_check_run_before_the_answer_exists_points_at_a_new_cell(shell, capsys):
     checks.explain_missing_answers(shell)
-    shell.run_cell("checks.check_remembers_name(name_site)", store_history=True)
+    shell.run_cell("checks.check_remembers_name(name_site)", store_history=shell.store_history)
     out = capsys.readouterr().out
     assert (
         "❌ Not checked yet: `name_site` is not written yet. Write it in a new cell under the "

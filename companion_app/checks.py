@@ -183,7 +183,7 @@ def _bound_names(source):
     """The names a cell binds or changes (`app.config[...] = …`): assignments, def, class, import."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:  # a cell that does not parse ran nothing
+    except (SyntaxError, ValueError, RecursionError):  # a cell that does not parse ran nothing
         return set()
     names, todo = set(), list(tree.body)
     while todo:

@@ -129,3 +129,8 @@ def test_a_solution_that_changes_the_learners_app_is_named(shell):
     judged = run(shell, learner, check)
     assert not judged
     assert "hidden solution" not in repr(judged)
+
+
+@pytest.mark.parametrize("cell", ["my_key = (", "my_key = 'a\0'", "%time my_key = 1"])
+def test_a_cell_that_does_not_parse_defines_nothing(cell):
+    assert checks._bound_names(cell) == set()

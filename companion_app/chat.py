@@ -122,6 +122,8 @@ def run_command(line, conversation, out):
             now = conversation.simulator.clock.advance(seconds=step.total_seconds())
             print(f"… {step} later: it is now {now:%H:%M}.", file=out)
     else:
+        if command != "/help":
+            print(f"Unknown command {command}.", file=out)
         print(HELP, file=out)
     return True
 

@@ -5,14 +5,19 @@ would show, and turns a missing answer (the student copy's placeholder ``None``)
 wrong kind and an exception in the learner's code into a sentence, never a traceback.
 """
 
+import ast
+import functools
 import hashlib
 import re
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from werkzeug.http import parse_cookie
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app import create_app
+from companion_app.directory import DEFAULT_STAFF, find_staff
 from companion_app.simulator import FakeClock, TwilioSimulator
 from companion_app.verify import AUTH_TOKEN, Step, compare, outcome, quiet_logs, run_script
 
@@ -24,6 +29,7 @@ class Verdict:
     title: str
     passed: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     def ok(self, text):
         """Record a step that worked."""
@@ -44,7 +50,7 @@ class Verdict:
     def __repr__(self):
         head = f"{'✅' if self else '❌'} {self.title}: {'it works' if self else 'not yet'}."
         lines = [f"  ✔ {text}" for text in self.passed] + [f"  ✘ {text}" for text in self.failed]
-        return "\n".join([head, *lines])
+        return "\n".join([head, *lines, *self.notes])
 
 
 def _kind_of(value):
@@ -61,10 +67,7 @@ def not_written(title, name, answer, kind, fits):
     """A failed Verdict when answer is None (not written yet) or not `kind`; None when it fits."""
     if answer is None or answer is Ellipsis:
         verdict = Verdict(title)
-        verdict.fail(
-            f"`{name}` is not written yet: write it in the exercise cell above, run that cell, "
-            "then run this check again"
-        )
+        verdict.fail(f"`{name}` is not written yet: {WRITE_IT}")
         return verdict
     if not fits(answer):
         verdict = Verdict(title)
@@ -119,17 +122,113 @@ def run_check(title, app, steps):
     return verdict
 
 
-def _in_typed_code(value):
-    """True when value appears literally in a cell run in this IPython session (typed, not computed)."""
+def _shell():
+    """The running IPython shell, or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover -- the notebook extra installs IPython
+        return None
+    return get_ipython()
+
+
+#: Each shell's cells as run since follow_cells, whether or not they were stored in its history.
+_FOLLOWED = weakref.WeakKeyDictionary()
+
+
+def follow_cells(shell=None):
+    """In IPython, note every cell as it runs (nbval runs cells without storing them in In)."""
+    shell = shell if shell is not None else _shell()
+    if shell is None or shell in _FOLLOWED:
+        return
+    cells = _FOLLOWED[shell] = []
+
+    def note(info):
+        try:
+            cells.append(shell.transform_cell(info.raw_cell or ""))
+        except Exception:  # a cell IPython cannot transform runs nothing we look for
+            cells.append(info.raw_cell or "")
+
+    shell.events.register("pre_run_cell", note)
+
+
+def _cells_run():
+    """The cells run so far in this IPython session, oldest first (none outside IPython)."""
+    shell = _shell()
+    if shell is None:
+        return []
+    if shell in _FOLLOWED:
+        return list(_FOLLOWED[shell])
+    return [cell for cell in shell.user_ns.get("In") or [] if isinstance(cell, str)]
+
+
+def _in_typed_code(value):
+    """True when value appears literally in a cell run in this IPython session (typed, not computed)."""
+    if not isinstance(value, str) or len(value) < 8:
         return False
-    shell = get_ipython()
-    if shell is None or not isinstance(value, str) or len(value) < 8:
-        return False
-    cells = shell.user_ns.get("In") or []
-    return any(value in cell for cell in cells)
+    return any(value in cell for cell in _cells_run())
+
+
+#: The first line of every exercise's hidden solution cell in the full notebooks.
+SOLUTION_MARKER = "# Solution — open only after trying"
+#: Where a learner writes an answer (the cell above a check is the hidden solution).
+WRITE_IT = "write it in a new cell under the exercise (press B), run it, then run this check"
+#: The line added to a verdict about the hidden solution's answer rather than the learner's.
+SOLUTION_NOTE = (
+    "ℹ This checked the hidden solution's `{name}` (its cell ran after yours and replaced it): "
+    "run your own cell again, then this check."
+)
+
+
+def _bound_names(source):
+    """The names a cell binds or changes (`app.config[...] = …`): assignments, def, class, import."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):  # a cell that does not parse ran nothing
+        return set()
+    names, todo = set(), list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)  # its body binds names of its own, not the cell's
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+            root = node.value  # `app.config["X"] = …` changes app: it counts as defining it
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if isinstance(root, ast.Name):
+                names.add(root.id)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".")[0])
+        todo.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _judged_the_solution(name):
+    """True when, in IPython, the last cell run that defined `name` is a hidden solution cell."""
+    for cell in reversed(_cells_run()):
+        if name in cell and name in _bound_names(cell):
+            return cell.lstrip().startswith(SOLUTION_MARKER)
+    return False
+
+
+def judges(name):
+    """Decorate a check of the answer `name`: note when it judged the hidden solution's answer."""
+
+    def decorate(check):
+        @functools.wraps(check)
+        def checked(*args, **kwargs):
+            verdict = check(*args, **kwargs)
+            if _judged_the_solution(name):
+                verdict.notes.append(SOLUTION_NOTE.format(name=name))
+            return verdict
+
+        return checked
+
+    return decorate
 
 
 # --- 00: a secret key --------------------------------------------------------------------------
@@ -155,6 +254,7 @@ def _repeats_a_pattern(key):
     return sum(step in (0, 1, -1) for step in steps) > len(steps) // 2
 
 
+@judges("my_key")
 def check_secret_key(key):
     """Notebook 00: a secret key is a long random string, not a word someone could guess."""
     title = "A good secret key"
@@ -214,6 +314,7 @@ def _cookie(response, name):
     return None
 
 
+@judges("name_site")
 def check_remembers_name(app):
     """Notebook 01: GET /hello?name=Ada sets a cookie; later visits from the same client say Ada."""
     title = "Remember the visitor's name"
@@ -306,6 +407,7 @@ def _conversation(app, path="/sms", from_=SENDER, to=TWILIO_NUMBER):
 _reply = outcome
 
 
+@judges("shout")
 def check_shout_webhook(app):
     """Notebook 02: POST /sms replies with the text in capitals, or asks for words when it is empty."""
     title = "Shout back"
@@ -369,6 +471,7 @@ def _says_reset(reply):
     return "reset" in reply.lower() and "times" not in reply and not reply.startswith("error")
 
 
+@judges("reset_app")
 def check_reset_command(app):
     """Notebook 03: "reset" clears the count, so the next message is thanked as the first."""
     title = "The reset command"
@@ -431,6 +534,7 @@ def _resets(verdict, app):
     )
 
 
+@judges("hour_app")
 def check_one_hour_session(app):
     """Notebook 03: the conversation survives 59 minutes of silence but not 61."""
     title = "A one-hour conversation"
@@ -489,6 +593,7 @@ def _reference_counter():
 FORGED_STEP = 14
 
 
+@judges("broken_app")
 def check_comparison_catches(broken_app):
     """Notebook 05: the broken app still answers, and comparing it with the reference catches it."""
     title = "Break it on purpose"
@@ -520,6 +625,33 @@ def _caught(verdict, app):
 EDGE_HOURS = (3.9, 4)
 
 
+_NO_WAIT = (
+    "it has no wait(...) step: put one between the pair's second and third messages "
+    "(wait takes hours)"
+)
+
+
+def _wait_hint(hours):
+    """What a wait(hours) the learner wrote means, and why it is not just under 4 hours."""
+    whole, minutes = divmod(round(hours * 60), 60)
+    lasts = f"wait({hours:g}) is {hours:g} hours ({whole} h {minutes} min)"
+    if hours >= 24:
+        return f"{lasts}: wait counts hours, not minutes or seconds"
+    if hours >= EDGE_HOURS[1]:
+        return (
+            f"{lasts}, when Twilio has already dropped the cookie: wait a little less than 4 hours"
+        )
+    tenths, hundredths = hours * 10, hours * 100
+    two_decimals = abs(hundredths - round(hundredths)) < 1e-6 and abs(tenths - round(tenths)) > 1e-6
+    if 3 < hours < 3.6 and two_decimals:  # 3.59 meant as 3 h 59 min
+        return (
+            f"{lasts}: the digits after the point are a fraction of an hour, not minutes; "
+            "write the minutes as a fraction of an hour"
+        )
+    return f"{lasts}: not just under 4 hours (the exercise asks for 3 hours 59 minutes)"
+
+
+@judges("edge_script")
 def check_edge_script(script):
     """Notebook 05: a pair texts twice, is silent just under 4 hours, texts again, and counts on."""
     title = "Just under four hours"
@@ -549,9 +681,8 @@ def check_edge_script(script):
     if not verdict.expect(
         bool(edge),
         "it waits just under 4 hours (3.9 to 4) somewhere",
-        "it never waits between 3.9 and 4 hours"
-        + (f" (it waits {', '.join(f'{h:g}' for h in waits)} hours)" if waits else "")
-        + ": wait takes hours, and 3 hours 59 minutes is wait(3 + 59 / 60), not wait(3.59)",
+        "it never waits between 3.9 and 4 hours: "
+        + ("; ".join(_wait_hint(hours) for hours in waits) if waits else _NO_WAIT),
     ):
         return verdict
     where = edge[0]
@@ -589,6 +720,7 @@ def check_edge_script(script):
 TUNNEL_URL = "https://example.ngrok.app"
 
 
+@judges("behind_tunnel")
 def check_accepts_twilio_behind_tunnel(app):
     """Notebook 04: behind a tunnel, what Twilio signed for the public URL is answered; forgeries get 403."""
     title = "Accept Twilio behind the tunnel"
@@ -619,6 +751,35 @@ def _replayed(app, sent, **changes):
     return response.status_code
 
 
+def _behind_proxy_fix(app):
+    """True when werkzeug's ProxyFix is among the WSGI layers around the app."""
+    layer, seen = app.wsgi_app, 0
+    while layer is not None and seen < 20:
+        if isinstance(layer, ProxyFix):
+            return True
+        layer, seen = getattr(layer, "app", None), seen + 1
+    return False
+
+
+def _tunnel_hint(app, public_url):
+    """Why a message Twilio signed for the tunnel's URL was refused, from the app's settings."""
+    if public_url:
+        return (
+            f"PUBLIC_URL is {public_url!r}: set PUBLIC_URL to {TUNNEL_URL}, the base URL "
+            "Twilio calls (the app adds /sms)"
+        )
+    if app.config.get("TRUST_PROXY_HEADERS") and not _behind_proxy_fix(app):
+        return (
+            "TRUST_PROXY_HEADERS was set after the app was made, and it does nothing then: "
+            "create_app wraps the app in ProxyFix only when the setting is given to it, so build "
+            'the app with create_app({..., "TRUST_PROXY_HEADERS": True})'
+        )
+    return (
+        "the app checks the signature against the URL it sees (its local http address), not the "
+        "public https URL Twilio signed: tell the app which URL Twilio calls"
+    )
+
+
 def _behind_tunnel(verdict, app):
     token = app.config.get("TWILIO_AUTH_TOKEN")
     if not verdict.expect(
@@ -640,13 +801,7 @@ def _behind_tunnel(verdict, app):
         first.startswith("Hello"),
         f"a message Twilio signed for {TUNNEL_URL}/sms is answered",
         f"a message Twilio signed for {TUNNEL_URL}/sms got {first!r}: "
-        + (
-            f"PUBLIC_URL is {public_url!r}: set PUBLIC_URL to {TUNNEL_URL}, the base URL "
-            "Twilio calls (the app adds /sms)"
-            if public_url
-            else "the app checks the signature against the URL it sees, not the public one; "
-            f"set PUBLIC_URL to {TUNNEL_URL}"
-        ),
+        + _tunnel_hint(app, public_url),
     ):
         return
     verdict.expect(
@@ -668,6 +823,7 @@ def _behind_tunnel(verdict, app):
     )
 
 
+@judges("my_signature")
 def check_same_signature(signature, delivery):
     """Notebook 04: the learner computed the X-Twilio-Signature the simulator sent with a delivery."""
     title = "Sign like Twilio"
@@ -717,23 +873,31 @@ STORE_OTHER_SENDER = "+14155557001"
 STORE_WEBHOOK_URL = "https://example.ngrok.app/sms"
 
 
+def _call_name(make_app):
+    """How the learner's function reads in a hint: its own name, or the exercise's for a lambda."""
+    name = getattr(make_app, "__name__", "")
+    return name if name.isidentifier() else "make_day_app"
+
+
 def _made(title, make_app, clock):
     """(app, None) from make_app(clock), or (None, a failed Verdict saying what went wrong)."""
+    call = f"{_call_name(make_app)}(clock)"
     try:
         app = make_app(clock)
     except Exception as error:  # the learner's bug, reported in words
         verdict = Verdict(title)
-        verdict.fail(f"make_app(clock) raised {type(error).__name__}: {error}")
+        verdict.fail(f"{call} raised {type(error).__name__}: {error}")
         return None, verdict
     if not _is_app(app):
         verdict = Verdict(title)
-        verdict.fail(f"make_app(clock) returned {_kind_of(app)}: return the Flask app")
+        verdict.fail(f"{call} returned {_kind_of(app)}: return the Flask app")
         return None, verdict
     return app, None
 
 
+@judges("make_day_app")
 def check_day_long_store(make_app):
-    """Notebook 07: make_app(clock) keeps each pair's count on the server for 24 hours of silence."""
+    """Notebook 07: make_day_app(clock) keeps each pair's count on the server for 24 hours of silence."""
     title = "A day-long conversation on the server"
     missing = not_written(
         title,
@@ -748,7 +912,8 @@ def check_day_long_store(make_app):
     app, failed = _made(title, make_app, clock)
     if failed is not None:
         return failed
-    verdict = run_check(title, app, lambda verdict, app: _day_long(verdict, app, clock))
+    call = f"{_call_name(make_app)}(clock)"
+    verdict = run_check(title, app, lambda verdict, app: _day_long(verdict, app, clock, call))
     if verdict:
         second, failed = _made(title, make_app, FakeClock())
         if failed is not None:
@@ -760,14 +925,14 @@ def check_day_long_store(make_app):
             got = _reply(sim.conversation(from_=STORE_SENDER, to=TWILIO_NUMBER).send("new app"))
         verdict.expect(
             got.startswith("Hello"),
-            "a second app from make_app(clock) starts with an empty store of its own",
-            f"a second app from make_app(clock) answered {got!r}: create the store inside "
-            "make_app, so each app gets a new one",
+            f"a second app from {call} starts with an empty store of its own",
+            f"a second app from {call} answered {got!r}: create the store inside "
+            f"{_call_name(make_app)}, so each app gets a new one",
         )
     return verdict
 
 
-def _day_long(verdict, app, clock):
+def _day_long(verdict, app, clock, call):
     sim = TwilioSimulator(app, webhook_url=STORE_WEBHOOK_URL, auth_token=AUTH_TOKEN, clock=clock)
     conv = sim.conversation(from_=STORE_SENDER, to=TWILIO_NUMBER)
     replies = [_reply(conv.send(text)) for text in ("one", "two", "three")]
@@ -775,7 +940,7 @@ def _day_long(verdict, app, clock):
         "3 times" in replies[-1],
         "it counts: the third message says 3 times",
         f"the third message got {replies[-1]!r}: count each pair's messages (a new app and store "
-        "for every call of make_app)",
+        f"for every call of {call})",
     ):
         return
     clock.advance(hours=5)
@@ -842,6 +1007,7 @@ def _explains(reply):
     return not reply.startswith(("No one", "error")) and "name" in reply.lower()
 
 
+@judges("help_app")
 def check_directory_help(app):
     """Notebook 06: HELP explains the directory in any state and keeps a pending list."""
     title = "A HELP word that keeps the list"
@@ -887,10 +1053,38 @@ def _directory_help(verdict, app):
     )
 
 
+@judges("more_app")
 def check_directory_more(app):
     """Notebook 06: MORE shows the matches after the first list, and a number picks from them."""
     title = "The rest of the list"
     return check_app(title, "more_app", app, _directory_more)
+
+
+#: Ids kept in a string: "6", "1,2,3" or "1 2 3".
+ID_RUN = re.compile(r"\d+(?:[,; ]+\d+)*")
+
+
+def _kept_ids(app, cookie):
+    """The ids in the app's session cookie (in lists, or a string of them); None if unreadable."""
+    interface = getattr(app, "session_interface", None)
+    serializer = getattr(interface, "get_signing_serializer", lambda app: None)(app)
+    if serializer is None or not cookie:
+        return None
+    try:
+        state = serializer.loads(cookie)
+    except Exception:  # not a Flask session cookie: the size budget still applies
+        return None
+    kept, todo = set(), [state]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            kept.update(v for v in value if isinstance(v, int) and not isinstance(v, bool))
+            todo.extend(v for v in value if not isinstance(v, int))
+        elif isinstance(value, str) and ID_RUN.fullmatch(value):
+            kept.update(int(n) for n in re.findall(r"\d+", value))
+    return kept
 
 
 def _directory_more(verdict, app):
@@ -910,6 +1104,17 @@ def _directory_more(verdict, app):
         f"'sam' got {got!r}: keep the directory working (build on respond from this notebook)",
     ):
         return
+    unlisted = [m for m in find_staff("sam", DEFAULT_STAFF) if m.name not in got]
+    kept = _kept_ids(app, conv.cookies.get("session")) or set()
+    stored = [m.name for m in unlisted if m.id in kept]
+    verdict.expect(
+        not stored,
+        "after 'sam' the cookie keeps the ids of the list it sent, not of matches still to come",
+        f"after 'sam' the cookie already keeps the id of {', '.join(stored)}, who was not listed: "
+        "storing the id of every match makes the cookie grow with the company (a search that "
+        "matches 300 people would store 300); keep the search and a page (how far you got), "
+        "not the ids",
+    )
     got = measured("more")
     found = re.search(r"(\d+)\.\s*Samuel Adeyemi", got)
     if not verdict.expect(
@@ -979,8 +1184,7 @@ def _show_name_error(shell, etype, value, tb, tb_offset=None):
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None
     sentence = (
-        f"❌ Not checked yet: `{name}` is not written yet. Write it in the exercise cell above "
-        "(or open the solution), run that cell, then run this check again."
+        f"❌ Not checked yet: `{name}` is not written yet. {WRITE_IT[0].upper()}{WRITE_IT[1:]}."
     )
     shell._showtraceback(etype, value, [sentence])
     return [sentence]
@@ -999,3 +1203,4 @@ def explain_missing_answers(shell=None):
 
 
 explain_missing_answers()
+follow_cells()

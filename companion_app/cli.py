@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,12 @@ REFUSE_UNSIGNED = (
     "tell Twilio's signed requests from forged ones. Set TWILIO_AUTH_TOKEN (environment or .env; "
     "it is on your Twilio Console's home page), or add --allow-unsigned for a short demo."
 )
+#: A phone number as Twilio sends From and To: +, the country code, the number (15 digits at most).
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+NOT_E164 = (
+    "error: {option} {number!r} is not a phone number as Twilio sends it (E.164: +, the country "
+    "code, then the number, no spaces): write it like +14155550100."
+)
 UNSIGNED_WARNING = (
     "WARNING: --allow-unsigned: request signatures are NOT checked. Anyone who finds this "
     "server's URL can post to it as any phone number. Use it only for a short demo."
@@ -40,7 +47,8 @@ def build_parser():
     serve.add_argument(
         "--production",
         action="store_true",
-        help="run under gunicorn with several workers (needs SECRET_KEY)",
+        help="run under gunicorn with several workers (needs SECRET_KEY, and TWILIO_AUTH_TOKEN "
+        "or --allow-unsigned)",
     )
     serve.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers (with --production)"
@@ -109,10 +117,16 @@ def run_serve(args):
         return 2
     if args.tunnel or args.production:
         option = "--tunnel" if args.tunnel else "--production"
-        if "TWILIO_AUTH_TOKEN" not in read_environment():
-            if not args.allow_unsigned:
-                print(REFUSE_UNSIGNED.format(option=option), file=sys.stderr)
-                return 2
+        settings = read_environment()
+        problems = (
+            [PRODUCTION_NEEDS_KEY] if args.production and "SECRET_KEY" not in settings else []
+        )
+        if "TWILIO_AUTH_TOKEN" not in settings and not args.allow_unsigned:
+            problems.append(REFUSE_UNSIGNED.format(option=option))
+        if problems:  # all of them at once, not one per attempt
+            print("\n".join(problems), file=sys.stderr)
+            return 2
+        if "TWILIO_AUTH_TOKEN" not in settings:
             print(UNSIGNED_WARNING, file=sys.stderr)
     if args.tunnel:
         return run_live(args)
@@ -134,9 +148,6 @@ def run_serve(args):
 
 def run_production(args):
     """Serve under gunicorn until it stops; SIGTERM stops gunicorn and removes its temp folder."""
-    if "SECRET_KEY" not in read_environment():
-        print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
-        return 2
     reason = production.unavailable_reason()
     if reason:
         print(f"error: {reason} Or run without --production.", file=sys.stderr)
@@ -185,6 +196,10 @@ def run_restore_number(args):
 
 def run_chat(args):
     """Chat with the webhook: each line typed is a text message, each reply is printed."""
+    for option, number in (("--from", args.from_), ("--to", args.to)):
+        if not E164.fullmatch(number):
+            print(NOT_E164.format(option=option, number=number), file=sys.stderr)
+            return 2
     logger = logging.getLogger("companion_app")
     level = logger.level
     logger.setLevel(logging.WARNING)  # no INFO line per message

@@ -35,7 +35,10 @@ def test_a_missing_answer_gets_a_sentence(check):
     args = (None, None) if check == "check_same_signature" else (None,)
     report = repr(getattr(checks, check)(*args))
     assert report.startswith("❌")
-    assert "is not written yet: write it in the exercise cell above" in report
+    assert (
+        "is not written yet: write it in a new cell under the exercise (press B), run it, "
+        "then run this check" in report
+    )
 
 
 class FakeShell:

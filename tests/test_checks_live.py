@@ -49,7 +49,7 @@ def test_behind_tunnel_passes_with_either_fix(config):
 @pytest.mark.parametrize(
     ("make_app", "hint"),
     [
-        (counter, "set PUBLIC_URL to https://example.ngrok.app"),
+        (counter, "checks the signature against the URL it sees"),
         (
             lambda: counter(PUBLIC_URL="https://other.ngrok.app"),
             "set PUBLIC_URL to https://example.ngrok.app",

@@ -65,4 +65,4 @@ def test_make_app_that_raises_is_reported_in_words():
 
     verdict = checks.check_day_long_store(broken)
     assert not verdict
-    assert "make_app(clock) raised ValueError: no store yet" in repr(verdict)
+    assert "broken(clock) raised ValueError: no store yet" in repr(verdict)

@@ -1,5 +1,6 @@
 """The `serve` command: development server, production mode, refusals, and a clean shutdown."""
 
+import io
 import json
 import os
 import re
@@ -25,6 +26,52 @@ def test_production_refuses_to_start_without_secret_key(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "--production needs SECRET_KEY" in err
+
+
+def test_production_names_every_missing_setting_at_once(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "read_environment", lambda: {})
+    assert cli.main(["serve", "--production"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("error: --production needs SECRET_KEY")
+    assert lines[1].startswith("error: --production would answer requests from anyone")
+    assert "Set TWILIO_AUTH_TOKEN" in lines[1]
+
+
+def test_serve_help_names_what_production_needs(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(needs SECRET_KEY, and TWILIO_AUTH_TOKEN or --allow-unsigned)" in text
+
+
+@pytest.mark.parametrize(
+    ("option", "number"),
+    [
+        ("--from", "4155550100"),
+        ("--from", "14155550100"),
+        ("--from", "+1 415 555 0100"),
+        ("--from", "+1-415-555-0100"),
+        ("--to", "(415) 555-0199"),
+        ("--to", "+0415550199"),
+        ("--to", "+1234567890123456"),
+    ],
+)
+def test_chat_refuses_a_number_that_is_not_e164(capsys, monkeypatch, option, number):
+    monkeypatch.setattr("sys.stdin", io.StringIO("hi\n"))
+    assert cli.main(["chat", option, number]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert f"{option} {number!r} is not a phone number as Twilio sends it" in captured.err
+    assert "write it like +14155550100" in captured.err
+
+
+@pytest.mark.parametrize("number", ["+14155550100", "+447700900123", "+61491570156"])
+def test_chat_takes_e164_numbers(capsys, monkeypatch, number):
+    monkeypatch.setattr("sys.stdin", io.StringIO("hi\n"))
+    assert cli.main(["chat", "--from", number]) == 0
+    assert f"from {number}" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not production.available(), reason=str(production.unavailable_reason()))

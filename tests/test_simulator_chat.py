@@ -61,12 +61,14 @@ def test_each_line_is_a_message_and_each_reply_is_printed(conv):
 
 
 def test_cookies_help_and_bad_commands(conv):
-    output = run(conv, "hi\n/cookies\n/wait\n/what\n")
+    output = run(conv, "hi\n/cookies\n/wait\n/what\n/help\n")
     lines = output.splitlines()
     assert lines[2:4] == str(conv.cookies).splitlines()
     assert lines[3].endswith("  2025-01-06 09:00  2025-01-06 13:00")
     assert lines[4:] == [
         "Usage: /wait 4h (or 30m, 90s, 1h30m).",
+        "Unknown command /what.",
+        "Commands: /wait 4h (or 30m, 90s), /cookies, /help, /quit.",
         "Commands: /wait 4h (or 30m, 90s), /cookies, /help, /quit.",
     ]
 

@@ -114,5 +114,6 @@ def test_a_full_notebook_run_without_its_solutions_shows_sentences_not_traceback
     ]
     assert "`reset_app` is not written yet" in checks[0]
     assert "`hour_app` is not written yet" in checks[1]
+    assert "Write it in a new cell under the exercise (press B), run it" in checks[0]
     assert not any("Traceback" in text for text in checks)
     assert "Traceback" in output_text(nb.cells[-1]), "other mistakes keep their traceback"

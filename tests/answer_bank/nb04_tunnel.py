@@ -108,7 +108,19 @@ ANSWERS = [
     right(TUNNEL, "werkzeug's ProxyFix by hand", lambda: (behind_proxy_fix(),)),
     right(TUNNEL, "a hand-written check of the public URL", lambda: (hand_written(valid),)),
     wrong(TUNNEL, "not written yet", lambda: (None,), "`behind_tunnel` is not written yet"),
-    wrong(TUNNEL, "unchanged", lambda: (behind_tunnel(),), f"set PUBLIC_URL to {PUBLIC}"),
+    wrong(
+        TUNNEL,
+        "unchanged",
+        lambda: (behind_tunnel(),),
+        "the app checks the signature against the URL it sees (its local http address), not the "
+        "public https URL Twilio signed",
+    ),
+    wrong(
+        TUNNEL,
+        "TRUST_PROXY_HEADERS set after create_app",
+        lambda: (behind_tunnel(TRUST_PROXY_HEADERS=True),),
+        'build the app with create_app({..., "TRUST_PROXY_HEADERS": True})',
+    ),
     wrong(
         TUNNEL,
         "PUBLIC_URL with /sms",

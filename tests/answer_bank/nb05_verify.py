@@ -167,7 +167,7 @@ ANSWERS = [
                 send(REY, NUMBER, "three"),
             ],
         ),
-        "3 hours 59 minutes is wait(3 + 59 / 60), not wait(3.59)",
+        "wait(3.59) is 3.59 hours (3 h 35 min): the digits after the point are a fraction of an hour",
     ),
     wrong(
         EDGE,
@@ -180,7 +180,7 @@ ANSWERS = [
                 send(REY, NUMBER, "three"),
             ],
         ),
-        "it never waits between 3.9 and 4 hours (it waits 4 hours)",
+        "wait(4) is 4 hours (4 h 0 min), when Twilio has already dropped the cookie",
     ),
     wrong(
         EDGE,
@@ -193,7 +193,7 @@ ANSWERS = [
                 send(REY, NUMBER, "three"),
             ],
         ),
-        "wait takes hours",
+        "wait(239) is 239 hours (239 h 0 min): wait counts hours, not minutes",
     ),
     wrong(
         EDGE,

@@ -109,7 +109,7 @@ def with_more(more=next_page, records_at_search=False):
 
 
 def all_ids_up_front(state, text):
-    """Keeps every match's id at search time and pages through them: a different, right design."""
+    """Keeps every match's id at search time and pages through them: the cookie grows with the staff."""
     if command(text) == "more":
         if not isinstance(state, dict) or not state.get("all"):
             return {}, "No list to continue: text a name first."
@@ -126,6 +126,32 @@ def all_ids_up_front(state, text):
     if pending(new_state):
         ids = [member.id for member in find_staff(text, DEFAULT_STAFF)]
         new_state = {**new_state, "all": ids, "start": 0}
+    return new_state, reply
+
+
+def rest_of_ids(state, text):
+    """Keeps the ids not listed yet in "rest" and MORE takes the next page from them."""
+    if command(text) == "more":
+        rest = state.get("rest", []) if isinstance(state, dict) else []
+        if not rest:
+            return {}, "No more to show: text a name."
+        page, rest = rest[:MAX_MATCHES], rest[MAX_MATCHES:]
+        lines = [f"{n}. {STAFF_BY_ID[i].name}" for n, i in enumerate(page, start=1)]
+        return {"step": CHOOSING, "ids": page, "rest": rest}, "\n".join([*lines, PICK_PROMPT])
+    new_state, reply = respond(state, text)
+    if pending(new_state) and pick_number(text) is None:
+        ids = [member.id for member in find_staff(text, DEFAULT_STAFF)]
+        new_state = {**new_state, "rest": ids[MAX_MATCHES:]}
+    return new_state, reply
+
+
+def ids_in_a_string(state, text):
+    """rest_of_ids with the remaining ids joined into one string: it grows just the same."""
+    if command(text) == "more" and isinstance(state, dict) and state.get("rest"):
+        state = {**state, "rest": [int(i) for i in state["rest"].split(",")]}
+    new_state, reply = rest_of_ids(state, text)
+    if isinstance(new_state, dict) and "rest" in new_state:
+        new_state = {**new_state, "rest": ",".join(map(str, new_state["rest"]))}
     return new_state, reply
 
 
@@ -217,8 +243,25 @@ ANSWERS = [
         "should be a Flask app (made with Flask(...)), not a function (turn)",
     ),
     right(MORE, "the notebook's answer", lambda: (directory_webhook(with_more()),)),
+    wrong(
+        MORE,
+        "the remaining ids kept as one string",
+        lambda: (directory_webhook(ids_in_a_string),),
+        "storing the id of every match makes the cookie grow with the company",
+    ),
     right(MORE, "numbers go on from the first list", lambda: (directory_webhook(numbered_on),)),
-    right(MORE, "every id kept at search time", lambda: (directory_webhook(all_ids_up_front),)),
+    wrong(
+        MORE,
+        "every id kept at search time",
+        lambda: (directory_webhook(all_ids_up_front),),
+        "storing the id of every match makes the cookie grow with the company",
+    ),
+    wrong(
+        MORE,
+        "the remaining ids kept in the cookie",
+        lambda: (directory_webhook(rest_of_ids),),
+        "keep the search and a page (how far you got), not the ids",
+    ),
     wrong(MORE, "not written yet", lambda: (None,), "`more_app` is not written yet"),
     wrong(
         MORE,

@@ -136,7 +136,7 @@ ANSWERS = [
         CHECK,
         "one store shared by every app",
         lambda: (lambda clock: dict_store(clock, rows=SHARED),),
-        "create the store inside make_app",
+        "create the store inside make_day_app, so each app gets a new one",
     ),
     wrong(
         CHECK,
@@ -148,12 +148,12 @@ ANSWERS = [
         CHECK,
         "make_day_app raises",
         lambda: (raises,),
-        "make_app(clock) raised ValueError: no store yet",
+        "raises(clock) raised ValueError: no store yet",
     ),
     wrong(
         CHECK,
         "make_day_app returns nothing",
         lambda: (lambda clock: None,),
-        "make_app(clock) returned a NoneType: return the Flask app",
+        "make_day_app(clock) returned a NoneType: return the Flask app",
     ),
 ]

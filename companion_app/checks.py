@@ -174,8 +174,8 @@ SOLUTION_MARKER = "# Solution — open only after trying"
 WRITE_IT = "write it in a new cell under the exercise (press B), run it, then run this check"
 #: The line added to a verdict about the hidden solution's answer rather than the learner's.
 SOLUTION_NOTE = (
-    "ℹ This checked the hidden solution's `{name}` (its cell ran after yours and replaced it): "
-    "run your own cell again, then this check."
+    "ℹ This checked the hidden solution's `{name}`, which replaces any answer of yours that ran "
+    "before it: to check your own, run your cell again, then this check."
 )
 
 

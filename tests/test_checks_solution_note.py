@@ -15,8 +15,8 @@ my_key = secrets.token_hex(32)
 LEARNER = 'my_key = "abc"\n'
 CHECK = "checks.check_secret_key(my_key)"
 NOTE = (
-    "ℹ This checked the hidden solution's `my_key` (its cell ran after yours and replaced it): "
-    "run your own cell again, then this check."
+    "ℹ This checked the hidden solution's `my_key`, which replaces any answer of yours that ran "
+    "before it: to check your own, run your cell again, then this check."
 )
 
 

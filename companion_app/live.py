@@ -4,8 +4,6 @@ import atexit
 import threading
 
 from companion_app import server
-from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
-from companion_app.twilio_number import point_number
 
 _sessions = {}
 
@@ -85,7 +83,7 @@ def go_live(
     port=0,
     name="live",
     env_file=".env",
-    timeout=DEFAULT_TIMEOUT,
+    timeout=None,
     watch_hint=".recent() shows what arrived, .close() stops it all.",
     say=print,
 ):
@@ -94,12 +92,17 @@ def go_live(
     Whatever cannot be done (no token, no internet, no credentials) is explained in one sentence and
     the app carries on locally. Calling it again first closes the session started under `name`.
     """
+    # Here, not at the top: pyngrok and requests are only needed to go live.
+    from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
+    from companion_app.twilio_number import point_number
+
     stop(name)
     served = server.serve(app, name=name, host=host, port=port)
     local_url = f"{served.url}/sms"
     say(f"1. Serving the webhook at {local_url}")
 
     if tunnel:
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         opened = open_tunnel(served.port, ask=ask, env_file=env_file, timeout=timeout)
     else:
         opened = NoTunnel("off", "No tunnel (tunnel=False).")

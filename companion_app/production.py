@@ -20,8 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
 
 #: The reference app, as gunicorn imports it (the factory is called once in every worker).
@@ -148,6 +146,8 @@ class Gunicorn:
         return self
 
     def _wait_until_ready(self):
+        import requests  # here, not at the top: the module imports where requests cannot run
+
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -32,7 +32,9 @@ def build(out, cache):
     shutil.copy2(mermaid / "mermaid.esm.min.mjs", assets / "mermaid" / "mermaid.esm.min.mjs")
     lite.build_lite(cache, out / "lite", ROOT / "notebooks")
     (out / ".nojekyll").write_text("")
-    print(f"built {len(written)} pages and JupyterLite into {out} in {time.monotonic() - started:.0f} s")
+    print(
+        f"built {len(written)} pages and JupyterLite into {out} in {time.monotonic() - started:.0f} s"
+    )
 
 
 def main(argv=None):

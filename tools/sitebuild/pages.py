@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 import mistune
 import nbformat
+from markupsafe import Markup
 from nbconvert import HTMLExporter
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -144,7 +145,8 @@ def notebook_pages(notebooks, repo):
         nb = nbformat.read(notebook.path, as_version=4)
         nb.metadata["title"] = f"{notebook.number} · {notebook.title} · sms-cookies"
         pager = {
-            "prev": i and {"href": Path(notebooks[i - 1].page).name, "label": label(notebooks[i - 1])},
+            "prev": i
+            and {"href": Path(notebooks[i - 1].page).name, "label": label(notebooks[i - 1])},
             "next": i + 1 < len(notebooks)
             and {"href": Path(notebooks[i + 1].page).name, "label": label(notebooks[i + 1])},
         }
@@ -203,7 +205,13 @@ def markdown(text):
 def page(environment, title, body, root, scripts=()):
     """A page of the site (home, docs, search) around body."""
     template = environment.get_template("page.html.j2")
-    return template.render(title=title, body=body, resources={"site": {"root": root}}, scripts=scripts)
+    return template.render(
+        # body is HTML made here from the repository's own files.
+        title=title,
+        body=Markup(body),  # noqa: S704
+        resources={"site": {"root": root}},
+        scripts=scripts,
+    )
 
 
 def doc_pages(environment, repo):
@@ -347,7 +355,7 @@ def build_pages(out):
     repo = repository()
     notebooks = series()
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
     pages = notebook_pages(notebooks, repo)
     pages.update(doc_pages(environment, repo))

@@ -81,7 +81,7 @@ def serve(root, host="0.0.0.0", port=8000):  # noqa: S104
         )
         return 1
     url = board_url(host, server.server_address[1])
-    print(f"Serving the site from {root.name}/ on {host or '0.0.0.0'}:{server.server_address[1]}.")
+    print(f"Serving the site from {root.name}/ on {host}:{server.server_address[1]}.")
     print(f"Write this on the board: {url}")
     if host in WILDCARDS and url.startswith("http://127.0.0.1"):
         print("No network address found: only this machine can open it.")

@@ -1,0 +1,89 @@
+"""companion_app imports where requests, pyngrok and gunicorn cannot (Pyodide in the browser)."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+#: What the in-browser notebooks import (directly or through companion_app's own imports).
+IN_BROWSER = [
+    "companion_app",
+    "companion_app.activity",
+    "companion_app.chat",
+    "companion_app.checks",
+    "companion_app.directory",
+    "companion_app.explain",
+    "companion_app.incoming",
+    "companion_app.live",
+    "companion_app.production",
+    "companion_app.server",
+    "companion_app.settings",
+    "companion_app.signature",
+    "companion_app.simulator",
+    "companion_app.simulator.transport",
+    "companion_app.verify",
+    "companion_app.webhook",
+]
+
+#: Packages the browser does not have: importing one raises ImportError there.
+ABSENT = ["requests", "pyngrok", "gunicorn"]
+
+
+def import_without(modules, absent=ABSENT):
+    """Import modules in a fresh Python in which the absent packages cannot be imported."""
+    code = textwrap.dedent(
+        f"""
+        import importlib, sys
+        for name in {absent!r}:
+            sys.modules[name] = None  # "import name" now raises ImportError, as in Pyodide
+        for module in {modules!r}:
+            importlib.import_module(module)
+        print("imported")
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize("module", IN_BROWSER)
+def test_in_browser_module_imports_without_network_packages(module):
+    result = import_without([module])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported"
+
+
+@pytest.mark.parametrize(
+    ("module", "missing"),
+    [("companion_app.tunnel", "pyngrok"), ("companion_app.twilio_number", "requests")],
+)
+def test_the_block_is_real_go_live_modules_still_need_them(module, missing):
+    result = import_without([module])
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr or "ModuleNotFoundError" in result.stderr
+    assert missing in result.stderr
+
+
+def test_the_simulator_runs_in_process_without_requests():
+    code = textwrap.dedent(
+        """
+        import sys
+        for name in ("requests", "pyngrok", "gunicorn"):
+            sys.modules[name] = None
+        from companion_app import create_app
+        from companion_app.simulator import FakeClock, TwilioSimulator
+        sim = TwilioSimulator(create_app({"SECRET_KEY": "k" * 32}), clock=FakeClock())
+        conv = sim.conversation(from_="+14155550100", to="+14155550199")
+        print(conv.send("hello").reply)
+        print(conv.send("again").reply)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Hello Rey, thanks for the message!",
+        "Rey has messaged +14155550199 2 times.",
+    ]

@@ -8,4 +8,4 @@ from companion_app.settings import OFFLINE_SWITCH
 os.environ[OFFLINE_SWITCH] = "1"
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.site"]

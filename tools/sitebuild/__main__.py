@@ -31,6 +31,8 @@ def build(out, cache):
     )
     shutil.copy2(mermaid / "mermaid.esm.min.mjs", assets / "mermaid" / "mermaid.esm.min.mjs")
     lite.build_lite(cache, out / "lite", ROOT / "notebooks")
+    # JupyterLite asks for /favicon.ico at the server's root.
+    shutil.copy2(out / "lite" / "lab" / "favicon.ico", out / "favicon.ico")
     (out / ".nojekyll").write_text("")
     print(
         f"built {len(written)} pages and JupyterLite into {out} in {time.monotonic() - started:.0f} s"

@@ -91,6 +91,8 @@ def rewrite_links(text, source_dir, page_dir, repo):
 
     def target(match):
         href = html.unescape(match.group(2))
+        if re.search(r"\bdownload\b", match.group(1)):  # the file itself, not its page
+            return match.group(0)
         if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", href, flags=re.I):
             return match.group(0)
         path, _, fragment = href.partition("#")

@@ -4,6 +4,7 @@ import atexit
 import threading
 
 from companion_app import server
+from companion_app.inbrowser import IN_BROWSER
 
 _sessions = {}
 
@@ -92,9 +93,12 @@ def go_live(
     Whatever cannot be done (no token, no internet, no credentials) is explained in one sentence and
     the app carries on locally. Calling it again first closes the session started under `name`.
     """
-    # Here, not at the top: pyngrok and requests are only needed to go live.
-    from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
-    from companion_app.twilio_number import point_number
+    # Here, not at the top: pyngrok and requests are only needed to go live, never in the browser.
+    if IN_BROWSER:
+        from companion_app.inbrowser import DEFAULT_TIMEOUT, NoTunnel, open_tunnel, point_number
+    else:
+        from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
+        from companion_app.twilio_number import point_number
 
     stop(name)
     served = server.serve(app, name=name, host=host, port=port)

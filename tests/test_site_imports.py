@@ -87,3 +87,66 @@ def test_the_simulator_runs_in_process_without_requests():
         "Hello Rey, thanks for the message!",
         "Rey has messaged +14155550199 2 times.",
     ]
+
+
+@pytest.fixture
+def in_browser(monkeypatch):
+    """companion_app as it behaves in Pyodide, where no socket can be opened."""
+    monkeypatch.setattr("companion_app.server.IN_BROWSER", True)
+    monkeypatch.setattr("companion_app.live.IN_BROWSER", True)
+
+    def no_sockets(*args, **kwargs):
+        raise OSError("no sockets in the browser")
+
+    monkeypatch.setattr("socket.socket", no_sockets)
+    yield
+    from companion_app import live, server
+
+    live.stop_all()
+    server.stop_all()
+
+
+def test_in_the_browser_serve_answers_in_process_through_the_simulator(in_browser):
+    from companion_app import create_app, server
+    from companion_app.simulator import FakeClock, TwilioSimulator
+
+    served = server.serve(create_app({"SECRET_KEY": "k" * 32}), name="counter")
+    assert served.port is None and "in-process" in repr(served)
+    sim = TwilioSimulator(served.url, clock=FakeClock())
+    conv = sim.conversation(from_="+14155550100", to="+14155550199")
+    assert [conv.send(text).reply for text in ("hi", "again")] == [
+        "Hello Rey, thanks for the message!",
+        "Rey has messaged +14155550199 2 times.",
+    ]
+    server.stop("counter")
+    assert not served.running
+
+
+def test_in_the_browser_go_live_says_what_needs_a_real_python(in_browser, capsys):
+    from companion_app import create_app
+    from companion_app.inbrowser import NEEDS_REAL_PYTHON
+    from companion_app.live import go_live
+    from companion_app.simulator import FakeClock, TwilioSimulator
+
+    token = "browser-token"
+    app = create_app({"SECRET_KEY": "k" * 32, "TWILIO_AUTH_TOKEN": token})
+    live = go_live(app)
+    said = capsys.readouterr().out
+    assert said.count(NEEDS_REAL_PYTHON) == 2
+    assert "Traceback" not in said
+    assert live.public_url is None and not live.number.ok
+    app.config["PUBLIC_URL"] = "https://example.ngrok.app"
+    sim = TwilioSimulator(
+        live.server.url,
+        webhook_url="https://example.ngrok.app/sms",
+        auth_token=token,
+        clock=FakeClock(),
+    )
+    conv = sim.conversation(from_="+14155550101", to="+14155550199")
+    assert conv.send("hello").reply == "Hello Finn, thanks for the message!"
+    forged = TwilioSimulator(
+        live.server.url, webhook_url="https://example.ngrok.app/sms", auth_token="guess"
+    )
+    rejected = forged.conversation(from_="+14155550101", to="+14155550199").send("hi")
+    assert "the webhook answered HTTP 403" in str(rejected)
+    live.close()

@@ -133,10 +133,14 @@ def differences(path, dom_cells):
 
 
 def kernel_status(page):
-    found = page.eval_on_selector_all(
-        ".jp-Notebook-ExecutionIndicator", "els => els.map(e => e.getAttribute('data-status'))"
+    """The kernel's status as the status bar shows it ("Python (Pyodide) | Idle"), lower case."""
+    texts = page.eval_on_selector_all(
+        ".jp-StatusBar-TextItem", "els => els.map(e => e.textContent)"
     )
-    return found[0] if found else None
+    for text in texts:
+        if "|" in text:
+            return text.rsplit("|", 1)[1].strip().lower()
+    return None
 
 
 def run_notebook(page, url, name, timeout=240, screenshot=None):
@@ -144,14 +148,16 @@ def run_notebook(page, url, name, timeout=240, screenshot=None):
     run = Run()
     started = time.monotonic()
     page.goto(f"{url}lite/lab/index.html?path={name}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=timeout * 1000)
+    page.wait_for_selector(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", timeout=timeout * 1000
+    )
     deadline = started + timeout
     while kernel_status(page) != "idle":
         if time.monotonic() > deadline:
             raise TimeoutError(f"{name}: the kernel was not idle after {timeout} s")
         page.wait_for_timeout(250)
     run.load_to_idle = time.monotonic() - started
-    cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
     # Clear the committed outputs first, so that every output read below is the browser's own.
     page.locator(".lm-MenuBar-itemLabel", has_text="Edit").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Clear Outputs of All Cells").first.click()
@@ -160,10 +166,12 @@ def run_notebook(page, url, name, timeout=240, screenshot=None):
     page.wait_for_timeout(300)
     while True:
         prompts = page.eval_on_selector_all(
-            ".jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt",
+            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt",
             "els => els.map(e => e.textContent)",
         )
-        has_output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").count() > 0
+        has_output = (
+            page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").count() > 0
+        )
         if has_output and run.load_to_first_output is None:
             run.load_to_first_output = time.monotonic() - started
         if not any("*" in p for p in prompts) and kernel_status(page) == "idle":

@@ -17,33 +17,44 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {nb.name[:2]: nb for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))}
 
 #: Notebooks whose whole lesson runs in-process, so in the browser too.
-IN_PROCESS = ["00", "02", "03", "05", "06"]
-#: Notebooks with a part that needs threads, sockets or processes.
-PARTLY = ["01", "04", "07"]
-
-
-@pytest.fixture(scope="module")
-def lite_tab(browser_context):
-    """One tab for every notebook: the browser session is shared, as a learner's would be."""
-    tab = browser_context.new_page()
-    yield tab
-    tab.close()
+IN_PROCESS = [
+    pytest.param(
+        "00",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="Check your setup prints pyngrok's and requests' versions, which the browser "
+            "does not have, and its badges are pictures from mybinder.org and Google",
+        ),
+    ),
+    "02",
+    "03",
+    "05",
+    "06",
+]
+#: Notebooks with a part that needs threads, sockets or processes. Until their cells that use
+#: requests, a real server or gunicorn say what needs a real Python, they stop at a traceback.
+PENDING = pytest.mark.xfail(strict=True, reason="the notebook's cells are not yet browser-aware")
+PARTLY = [pytest.param(number, marks=PENDING) for number in ("01", "04", "07")]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", IN_PROCESS)
-def test_in_process_notebook_runs_in_the_browser_as_committed(number, lite_tab, site_url):
+def test_in_process_notebook_runs_in_the_browser_as_committed(number, browser_page, site_url):
     notebook = NOTEBOOKS[number]
-    run = run_notebook(lite_tab, site_url, notebook.name)
+    tab, watch = browser_page  # a new tab in the one browser session
+    run = run_notebook(tab, site_url, notebook.name)
+    assert watch.outside_requests == []
     assert tracebacks(run) == []
     assert differences(notebook, run.outputs) == []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", PARTLY)
-def test_partly_in_browser_notebook_says_what_needs_a_real_python(number, lite_tab, site_url):
+def test_partly_in_browser_notebook_says_what_needs_a_real_python(number, browser_page, site_url):
     notebook = NOTEBOOKS[number]
-    run = run_notebook(lite_tab, site_url, notebook.name)
+    tab, watch = browser_page
+    run = run_notebook(tab, site_url, notebook.name)
+    assert watch.outside_requests == []
     assert tracebacks(run) == []
     shown = " ".join(text for cell in run.outputs for _, text in cell)
     assert NEEDS_REAL_PYTHON in " ".join(shown.split())

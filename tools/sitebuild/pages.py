@@ -154,8 +154,34 @@ def notebook_pages(notebooks, repo):
         }
         site = {"root": "../", **launch_links(notebook, repo), **pager}
         body, _ = exporter.from_notebook_node(nb, resources={"site": site})
+        body = exact_mermaid(body, nb)
         pages[notebook.page] = rewrite_links(body, "notebooks", "notebooks", repo)
     return pages
+
+
+def exact_mermaid(body, nb):
+    """Put each diagram's source back exactly as written (escaped), as JupyterLab hands it to mermaid.
+
+    nbconvert writes it unescaped, so the browser reads tags in a label such as <Response> as HTML
+    and drops them, with the <br/> line breaks.
+    """
+    fence = r"^\s*```mermaid\s*\n(.*?)^\s*```\s*$"
+    sources = [
+        found
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for found in re.findall(fence, cell.source, flags=re.M | re.S)
+    ]
+    blocks = re.findall(r'<pre class="mermaid">.*?</pre>', body, flags=re.S)
+    if len(blocks) != len(sources):
+        return body
+    remaining = iter(sources)
+    return re.sub(
+        r'(<pre class="mermaid">).*?(</pre>)',
+        lambda m: m.group(1) + html.escape(next(remaining)) + m.group(2),
+        body,
+        flags=re.S,
+    )
 
 
 def label(notebook):

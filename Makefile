@@ -5,16 +5,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Twilio's own Node.js library and segment calculator, a second opinion for the fidelity tests.
+NODE_DIR   := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student site serve-site clean help
+.PHONY: lab test lint format bench student notebooks links site serve-site clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make notebooks re-run every notebook top to bottom in a fresh kernel, offline, saving outputs"
 	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
+	@echo "make links    point every Binder/Colab badge and Colab install cell at [project.urls]"
 	@echo "make site     the website in _site/: notebooks, docs, search, JupyterLite (make serve-site)"
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
@@ -26,10 +31,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[notebook,test,production,site]"
 	@touch $(STAMP)
 
+# Rooted at the repository, so README.md, docs/ and student/ open in Lab and the notebooks'
+# links to ../docs/ resolve.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. notebooks/00-start-here.ipynb
 
-test: $(STAMP) lint
+node-oracle: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the tests against Twilio's Node.js code will be skipped"; \
+	fi
+
+test: $(STAMP) lint node-oracle
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -42,6 +58,14 @@ bench: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Restart & Run All for each notebook, in place: fresh kernel, offline (as the tests run them),
+# metadata and tags kept. Run from notebooks/ so relative paths resolve as in JupyterLab.
+notebooks: $(STAMP)
+	cd notebooks && for nb in [0-9][0-9]-*.ipynb; do \
+		SMS_COOKIES_OFFLINE=1 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False "$$nb" || exit 1; \
+	done
 
 student: $(STAMP)
 	$(BIN)/python -m companion_app.student notebooks student
@@ -62,5 +86,8 @@ serve-site: $(STAMP)
 	@test -f _site/index.html || $(MAKE) site
 	$(BIN)/python -m tools.sitebuild serve --host $(HOST) --port $(PORT)
 
+links: $(STAMP)
+	$(BIN)/python -m tools.links --write
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis _site .site-cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules _site .site-cache

@@ -1,11 +1,46 @@
-"""Every test run is offline: no credential on this machine reaches a test or a notebook kernel."""
+"""Every test run is offline: no credential on this machine reaches a test or a notebook kernel.
+
+The one exception is a run that selects the `live` marker (`pytest -m live`): those tests need the
+real credentials, so the offline switch is left unset for them.
+"""
 
 import os
 
+import pytest
+
 from companion_app.settings import OFFLINE_SWITCH
 
-# Set before nbval starts any kernel: kernels inherit this process's environment.
-os.environ[OFFLINE_SWITCH] = "1"
+
+def selects_live(markexpr):
+    """True when the -m expression asks for the live tests (the default is "not live")."""
+    words = markexpr.split()
+    return "live" in words and "not live" not in " ".join(words)
+
+
+def pytest_configure(config):
+    """Set the offline switch before nbval starts any kernel (kernels inherit the environment)."""
+    if not selects_live(config.option.markexpr or ""):
+        os.environ[OFFLINE_SWITCH] = "1"
+
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
 pytest_plugins = ["tests.browser", "tests.site"]
+
+
+def needs_gunicorn(path):
+    """True when a notebook runs gunicorn (its code asks production.available())."""
+    return "production.available()" in path.read_text(encoding="utf-8")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Where gunicorn cannot run (Windows, or not installed), skip the notebooks that run it, saying why."""
+    from companion_app import production
+
+    reason = production.unavailable_reason()
+    if not reason:
+        return
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        path = item.path
+        if path.suffix == ".ipynb" and needs_gunicorn(path):
+            item.add_marker(skip)

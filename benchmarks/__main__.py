@@ -13,7 +13,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks import notebooks, webhook
+from benchmarks import notebooks, store_writers, webhook
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -111,9 +111,14 @@ def in_process_section(args):
     return [
         "## Webhook in process (no network, no server)",
         "",
-        "Each app called directly as WSGI with prepared requests (best of 5 runs).",
+        "Each app called directly as WSGI with prepared requests, the apps taking turns in "
+        "blocks of 250 requests; CPU time of the best block.",
         "",
         *table(["webhook", "µs per request", "vs bare"], rows),
+        "",
+        f"Companion vs tutorial in process: throughput ×"
+        f"{per_request['/tutorial'] / per_request['/sms']:.2f} (signature on), ×"
+        f"{per_request['/tutorial'] / per_request['/unsigned/sms']:.2f} (signature off).",
         "",
         "### Where the companion's time goes (cProfile, cumulative; the profiler inflates times)",
         "",
@@ -170,6 +175,44 @@ def simulator_section():
     ]
 
 
+def store_section(args):
+    """Concurrent writer processes on one PairStore: counts, errors and deliveries per second."""
+    sizes = (1, 8, 32, 64) if args.quick else (1, 8, 32, 64, 128, 256, 512)
+    rows = store_writers.measure(sizes)
+    last = rows[-1]
+    clean = [row for row in rows if not row["errors"] and row["counted"] == row["messages"]]
+    return [
+        "## Server-side store under concurrent writers",
+        "",
+        "`companion_app.store.PairStore` (SQLite, WAL, busy timeout, one `BEGIN IMMEDIATE` "
+        "transaction per message, idempotent per MessageSid). Each writer is its own process; all "
+        "start at a barrier and text the **same** pair (every transaction wants the same row): 20 "
+        "messages each with its own MessageSid, then 5 of them delivered again as Twilio's retries "
+        "would be.",
+        "",
+        *table(
+            ["writer processes", "deliveries", "messages", "counted", "errors", "deliveries/s"],
+            [
+                [
+                    row["writers"],
+                    row["deliveries"],
+                    row["messages"],
+                    row["counted"],
+                    len(row["errors"]),
+                    f"{row['deliveries'] / row['seconds']:.0f}",
+                ]
+                for row in rows
+            ],
+        ),
+        "",
+        f"Largest run with exact counts and no error: {clean[-1]['writers'] if clean else 0} "
+        f"concurrent writer processes"
+        + ("" if last in clean else f"; {last['writers']} failed: {last['errors'][:1]}")
+        + ".",
+        "",
+    ]
+
+
 def notebooks_section():
     """Seconds per notebook under strict nbval against an empty notebook."""
     empty, results = notebooks.measure_notebooks()
@@ -196,6 +239,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     parser.add_argument("--skip-http", action="store_true", help="no gunicorn run")
     parser.add_argument("--skip-notebooks", action="store_true", help="no nbval run")
+    parser.add_argument("--skip-store", action="store_true", help="no concurrent-writer run")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
     args = parser.parse_args(argv)
 
@@ -211,6 +255,8 @@ def main(argv=None):
         lines += http_section(args)
     lines += in_process_section(args)
     lines += simulator_section()
+    if not args.skip_store:
+        lines += store_section(args)
     if not args.skip_notebooks:
         lines += notebooks_section()
     text = "\n".join(lines)

@@ -251,16 +251,21 @@ def in_process_apps():
     return apps, serializer.dumps({"counter": 5})
 
 
-def measure_in_process(n=2000, rounds=5):
-    """Microseconds per request for each webhook called directly as WSGI (no network)."""
+def measure_in_process(n=2000, rounds=5, block=250):
+    """CPU microseconds per request for each webhook called directly as WSGI (no network).
+
+    The webhooks take turns in blocks of `block` requests, so a busy moment of the machine hits all
+    of them alike; each figure is the best block's CPU time (this process's, so other programs'
+    load counts less than with a wall clock).
+    """
     apps, cookie = in_process_apps()
     per_request = {path: [] for path in ENDPOINTS}
-    for _ in range(rounds):
+    for _ in range(rounds * max(1, n // block)):
         for path in ENDPOINTS:
-            environs = _environs(path, n, cookie)
-            started = time.perf_counter()
+            environs = _environs(path, block, cookie)
+            started = time.process_time()
             _call_all(apps[path], environs)
-            per_request[path].append((time.perf_counter() - started) / n * 1e6)
+            per_request[path].append((time.process_time() - started) / block * 1e6)
     return {path: min(times) for path, times in per_request.items()}
 
 

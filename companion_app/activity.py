@@ -2,12 +2,19 @@
 
 import threading
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
+
+from companion_app.printable import printable
+
+#: The most requests a list keeps, whatever size it is asked for.
+MAX_SIZE = 1000
+
+#: The most characters of a From or To kept (an E.164 number has at most 16).
+FIELD_LENGTH = 40
 
 
-@dataclass(frozen=True)
-class ReceivedRequest:
+class ReceivedRequest(NamedTuple):
     """One webhook request as the app saw it (never the message body)."""
 
     time: datetime
@@ -18,16 +25,26 @@ class ReceivedRequest:
     status: int
 
 
+def shown(text):
+    """A From or To as the list keeps it: control characters escaped, at most FIELD_LENGTH long."""
+    text = printable(text)
+    return text if len(text) <= FIELD_LENGTH else text[: FIELD_LENGTH - 3] + "..."
+
+
 class RecentRequests:
-    """The last few requests, newest last; safe to record from several server threads."""
+    """The last few requests (at most MAX_SIZE), newest last; safe to record from several threads."""
 
     def __init__(self, size=20):
-        self._items = deque(maxlen=size)
+        if type(size) is not int or size < 1:
+            raise ValueError(f"RECENT_REQUESTS must be a whole number from 1 to {MAX_SIZE}.")
+        self._items = deque(maxlen=min(size, MAX_SIZE))
         self._lock = threading.Lock()
 
     def record(self, **fields):
-        """Add one request."""
+        """Add one request (From and To made printable and short)."""
         fields.setdefault("time", datetime.now(timezone.utc))
+        fields["from_"] = shown(fields["from_"])
+        fields["to"] = shown(fields["to"])
         with self._lock:
             self._items.append(ReceivedRequest(**fields))
 

@@ -5,8 +5,11 @@ Commands: ``/wait 4h`` (also ``30m``, ``90s``, ``1h30m``) moves the simulator's 
 stops. The clock starts at the current minute and moves only with /wait.
 """
 
+import logging
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from companion_app import create_app
 from companion_app.settings import read_environment
@@ -34,19 +37,66 @@ def start_of_minute():
     return datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
 
+def valid_port(parts):
+    """False when the URL's port is not a number from 0 to 65535."""
+    try:
+        parts.port  # noqa: B018 (reading it checks it)
+    except ValueError:
+        return False
+    return True
+
+
+def split_url(url):
+    """(base URL, webhook path and query) of --url: a server's base URL or its full webhook URL.
+
+    "http://127.0.0.1:5000" and "http://127.0.0.1:5000/sms" (as `serve` prints it) both mean the
+    counter at /sms; another path, like /directory, is kept. Raises ValueError for anything else.
+    """
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text  # "127.0.0.1:5000"
+    parts = urlsplit(text)
+    usable = parts.scheme in ("http", "https") and parts.hostname and valid_port(parts)
+    if not usable or any(c.isspace() for c in parts.netloc):
+        raise ValueError(
+            f"--url {url!r} is not a web address: give the server's URL as serve prints it, "
+            "like http://127.0.0.1:5000/sms (or just http://127.0.0.1:5000)."
+        )
+    path = parts.path.rstrip("/") or "/sms"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}", path + query
+
+
+@contextmanager
+def quiet_app_warnings():
+    """Hold back create_app's warnings: they describe a server, and the in-process chat is none."""
+    logger = logging.getLogger("companion_app")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def open_simulator(url=None, clock=None):
-    """A simulator for the chat: in-process create_app(), or the server at url, signed as it expects."""
+    """A simulator for the chat: in-process create_app(), or the server at url, signed as it expects.
+
+    url is the server's base URL or its webhook URL (see split_url).
+    """
     clock = clock if clock is not None else FakeClock(start_of_minute())
     if url:
+        base, path = split_url(url)
         settings = read_environment()
         public = settings.get("PUBLIC_URL")
         return TwilioSimulator(
-            url,
-            webhook_url=public.rstrip("/") + "/sms" if public else None,
+            base,
+            webhook_url=(public.rstrip("/") if public else base) + path,
             auth_token=settings.get("TWILIO_AUTH_TOKEN"),
             clock=clock,
         )
-    app = create_app()
+    with quiet_app_warnings():
+        app = create_app()
     public = app.config.get("PUBLIC_URL")
     return TwilioSimulator(
         app,

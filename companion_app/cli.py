@@ -1,11 +1,9 @@
-"""The command line: `python -m companion_app serve` and `python -m companion_app chat`."""
+"""The command line: `python -m companion_app serve`, `chat` and `restore-number`."""
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -13,11 +11,21 @@ from pathlib import Path
 from companion_app import create_app, production
 from companion_app.chat import chat, open_simulator
 from companion_app.live import go_live
-from companion_app.settings import read_environment
+from companion_app.settings import ENV_FILE_VARIABLE, find_env_file, read_environment
+from companion_app.twilio_number import restore_by_hand
 
 PRODUCTION_NEEDS_KEY = (
     "error: --production needs SECRET_KEY in the environment (or .env), shared by every worker; "
     'make one with: python -c "import secrets; print(secrets.token_hex(32))"'
+)
+REFUSE_UNSIGNED = (
+    "error: {option} would answer requests from anyone, and without TWILIO_AUTH_TOKEN it cannot "
+    "tell Twilio's signed requests from forged ones. Set TWILIO_AUTH_TOKEN (environment or .env; "
+    "it is on your Twilio Console's home page), or add --allow-unsigned for a short demo."
+)
+UNSIGNED_WARNING = (
+    "WARNING: --allow-unsigned: request signatures are NOT checked. Anyone who finds this "
+    "server's URL can post to it as any phone number. Use it only for a short demo."
 )
 
 
@@ -45,7 +53,19 @@ def build_parser():
     serve.add_argument(
         "--number", help="with --tunnel: the Twilio number to point, like +14155550100"
     )
+    serve.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help="with --tunnel or --production: run even without TWILIO_AUTH_TOKEN (demo only)",
+    )
     serve.set_defaults(handler=run_serve)
+
+    restore = commands.add_parser(
+        "restore-number",
+        help="put back the SMS webhook of a number that a session left pointed at its tunnel",
+    )
+    restore.add_argument("--number", help="only this number, like +14155550100")
+    restore.set_defaults(handler=run_restore_number)
 
     talk = commands.add_parser("chat", help="text the webhook from this terminal (no phone needed)")
     talk.add_argument(
@@ -53,7 +73,9 @@ def build_parser():
     )
     talk.add_argument("--to", default="+14155550199", help="the Twilio number you text")
     talk.add_argument(
-        "--url", help="a running server, like http://127.0.0.1:5000 (default: the app in-process)"
+        "--url",
+        help="a running server, as serve prints it: http://127.0.0.1:5000/sms, or its base URL "
+        "http://127.0.0.1:5000 (default: the app in-process, no server needed)",
     )
     talk.set_defaults(handler=run_chat)
     return parser
@@ -82,38 +104,83 @@ def run_serve(args):
     if args.tunnel and args.production:
         print("error: --tunnel and --production do not go together.", file=sys.stderr)
         return 2
+    if args.allow_unsigned and not (args.tunnel or args.production):
+        print("error: --allow-unsigned goes with --tunnel or --production.", file=sys.stderr)
+        return 2
+    if args.tunnel or args.production:
+        option = "--tunnel" if args.tunnel else "--production"
+        if "TWILIO_AUTH_TOKEN" not in read_environment():
+            if not args.allow_unsigned:
+                print(REFUSE_UNSIGNED.format(option=option), file=sys.stderr)
+                return 2
+            print(UNSIGNED_WARNING, file=sys.stderr)
     if args.tunnel:
         return run_live(args)
     if args.production:
-        if "SECRET_KEY" not in read_environment():
-            print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
-            return 2
-        if os.name == "nt" or importlib.util.find_spec("gunicorn") is None:
-            print(
-                "error: gunicorn is not available here (it does not run on Windows); "
-                "install the 'production' extra or run without --production.",
-                file=sys.stderr,
-            )
-            return 2
-        with tempfile.TemporaryDirectory(prefix="sms-cookies-") as folder:
-            log_config = Path(folder) / "logging.json"
-            log_config.write_text(json.dumps(production.LOG_CONFIG), encoding="utf-8")
-            return subprocess.call(gunicorn_command(args.host, args.port, args.workers, log_config))
+        return run_production(args)
     app = create_app()
     print(f"Serving the counter webhook on http://{args.host}:{args.port}/sms (Ctrl-C to stop)")
-    app.run(host=args.host, port=args.port)
+    # Never the debugger or the reloader: FLASK_DEBUG (in .env too) must not turn them on here.
+    app.run(
+        host=args.host,
+        port=args.port,
+        debug=False,
+        load_dotenv=False,
+        use_debugger=False,
+        use_reloader=False,
+    )
     return 0
+
+
+def run_production(args):
+    """Serve under gunicorn until it stops; SIGTERM stops gunicorn and removes its temp folder."""
+    if "SECRET_KEY" not in read_environment():
+        print(PRODUCTION_NEEDS_KEY, file=sys.stderr)
+        return 2
+    reason = production.unavailable_reason()
+    if reason:
+        print(f"error: {reason} Or run without --production.", file=sys.stderr)
+        return 2
+    # The workers read the same .env as this process, whatever folder gunicorn works in.
+    env_file = find_env_file()
+    env = {**os.environ, ENV_FILE_VARIABLE: str(Path(env_file).resolve()) if env_file else ""}
+    with tempfile.TemporaryDirectory(prefix="sms-cookies-") as folder:
+        log_config = Path(folder) / "logging.json"
+        log_config.write_text(json.dumps(production.LOG_CONFIG), encoding="utf-8")
+        command = gunicorn_command(args.host, args.port, args.workers, log_config)
+        return production.run_in_foreground(command, env=env)
 
 
 def run_live(args):
     """Serve, open the tunnel, point the number; print requests until Ctrl-C, then undo it all."""
     logging.getLogger("pyngrok").setLevel(logging.WARNING)  # its INFO lines drown the steps
     hint = "each request is shown below; Ctrl-C stops it all (and restores the number)."
+    terminal = sys.stdin is not None and sys.stdin.isatty()
+    how = {
+        "ask": "run this command in a terminal, where it asks",
+        "unsigned": "add --allow-unsigned",
+    }
     with go_live(
-        create_app(), args.number, host=args.host, port=args.port, name="cli", watch_hint=hint
+        create_app(),
+        args.number,
+        ask=terminal,
+        host=args.host,
+        port=args.port,
+        name="cli",
+        watch_hint=hint,
+        allow_unsigned=args.allow_unsigned,
+        how=how,
     ) as session:
         session.watch()
     return 0
+
+
+def run_restore_number(args):
+    """Put back every number on record (or --number); exit 1 when one could not be."""
+    lines, done = restore_by_hand(args.number)
+    for line in lines:
+        print(line)
+    return 0 if done else 1
 
 
 def run_chat(args):
@@ -122,7 +189,11 @@ def run_chat(args):
     level = logger.level
     logger.setLevel(logging.WARNING)  # no INFO line per message
     try:
-        simulator = open_simulator(args.url)
+        try:
+            simulator = open_simulator(args.url)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         conversation = simulator.conversation(from_=args.from_, to=args.to)
         prompt = "> " if sys.stdin.isatty() else ""
         return chat(conversation, sys.stdin, sys.stdout, prompt=prompt)

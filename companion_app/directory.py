@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from twilio.twiml.messaging_response import MessagingResponse
 
 from companion_app.incoming import accept_incoming, twiml
+from companion_app.printable import printable
 
 #: The session key that holds the directory conversation's state.
 DIRECTORY_KEY = "directory"
@@ -257,7 +258,12 @@ def look_up_staff():
         session[DIRECTORY_KEY] = state
     else:
         session.pop(DIRECTORY_KEY, None)
-    log.info("directory %s -> %s: %s", incoming.from_, incoming.to, state.get("step", "idle"))
+    log.info(
+        "directory %s -> %s: %s",
+        printable(incoming.from_),
+        printable(incoming.to),
+        state.get("step", "idle"),
+    )
     incoming.record()
 
     response = MessagingResponse()

@@ -2,7 +2,7 @@
 
 #: What each parameter of an incoming-message webhook means.
 PARAMETERS = {
-    "MessageSid": "unique id of this message: `SM` + 32 hex digits",
+    "MessageSid": "unique id of this message: `SM` (`MM` with media) + 32 hex digits",
     "SmsSid": "same as MessageSid (deprecated name)",
     "SmsMessageSid": "same as MessageSid (deprecated name)",
     "AccountSid": "your Twilio account: `AC` + 32 hex digits",

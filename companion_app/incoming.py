@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, request
 
+from companion_app.printable import printable, xml_safe
 from companion_app.signature import check_signature
 
 #: The request bodies Flask reads into request.form (Twilio sends the first).
@@ -40,13 +41,15 @@ def plain(text, status):
 
 
 def twiml(response):
-    """Send a MessagingResponse as XML."""
-    return Response(str(response), mimetype="application/xml")
+    """Send a MessagingResponse as XML (characters XML 1.0 cannot carry become U+FFFD)."""
+    return Response(xml_safe(str(response)), mimetype="application/xml")
 
 
 def unreadable_body():
     """(why, status) when a POST body is not a form Flask could read, else (None, None)."""
     if request.method != "POST" or not request.content_length:
+        return None, None
+    if request.form:  # only a form content type gives form fields: nothing to refuse
         return None, None
     if request.mimetype not in FORM_TYPES:
         return (
@@ -69,7 +72,12 @@ def accept_incoming():
     signature, reason = check_signature()
     incoming = Incoming(params, params.get("From", ""), params.get("To", ""), signature)
     if reason:
-        log.warning("rejected request from %s to %s: %s", incoming.from_, incoming.to, reason)
+        log.warning(
+            "rejected request from %s to %s: %s",
+            printable(incoming.from_),
+            printable(incoming.to),
+            printable(reason),
+        )
         status = 403
     else:
         reason, status = unreadable_body()

@@ -1,12 +1,111 @@
 """Go live from a notebook or terminal: serve the app, open a tunnel, point the Twilio number at it."""
 
 import atexit
+import contextlib
+import os
+import signal
+import sys
+import textwrap
 import threading
 
 from companion_app import server
 from companion_app.inbrowser import IN_BROWSER
 
+#: Printed lines are wrapped here, between words: a terminal or notebook would cut words instead.
+WIDTH = 79
+
+UNSIGNED = (
+    "Not opening a tunnel: this app does not check Twilio's signatures (TWILIO_AUTH_TOKEN is not "
+    "set), so anyone who found its public URL could post to it. Set TWILIO_AUTH_TOKEN, or {how} "
+    "for a short demo."
+)
+UNSIGNED_WARNING = (
+    "WARNING: signatures are NOT checked ({why}): anyone who finds {url} can post to it."
+)
+
+#: How a notebook user asks for the token prompt and for an unsigned tunnel.
+HOW = {"ask": "pass ask=True", "unsigned": "pass allow_unsigned=True"}
+
+#: The endings a process can act on besides Ctrl-C: `kill` and a closed terminal.
+END_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
 _sessions = {}
+_previous_handlers = {}
+
+
+def wrap(text, width=WIDTH):
+    """Wrap text between words; a sentence's later lines are indented (under a step's text)."""
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width,
+            subsequent_indent="   ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for line in text.splitlines() or [""]
+    )
+
+
+def in_main_thread():
+    """True in the main thread, the only one that can set signal handlers."""
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def shielded(say=print):
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block is done (a restore must not stop half-way).
+
+    A held SIGTERM or SIGHUP is delivered afterwards; a held Ctrl-C only says to wait.
+    """
+    if not in_main_thread():
+        yield
+        return
+    held = []
+
+    def hold(signum, frame):
+        held.append(signum)
+        if signum == signal.SIGINT:
+            say("Putting the number back first, one moment.")
+
+    previous = {}
+    for signum in (signal.SIGINT, *END_SIGNALS):
+        previous[signum] = signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(held):
+            if signum != signal.SIGINT:
+                signal.raise_signal(signum)
+
+
+def _close_all_and_pass_on(signum, frame):
+    """On SIGTERM or SIGHUP: restore and close everything, then end as the signal asked."""
+    stop_all()
+    previous = _previous_handlers.pop(signum, signal.SIG_DFL)
+    signal.signal(signum, previous)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.kill(os.getpid(), signum)
+
+
+def catch_end_signals():
+    """Make SIGTERM and SIGHUP restore the number first (from the main thread; once)."""
+    if not in_main_thread():
+        return
+    for signum in END_SIGNALS:
+        if signum in _previous_handlers:
+            continue
+        current = signal.getsignal(signum)
+        if current is signal.SIG_IGN:
+            continue
+        _previous_handlers[signum] = signal.SIG_DFL if current is None else current
+        signal.signal(signum, _close_all_and_pass_on)
 
 
 class LiveSession:
@@ -52,16 +151,17 @@ class LiveSession:
         if self._closed:
             return
         self._closed = True
-        try:
-            restored = self.number.restore()
-            if restored:
-                self._say(restored)
-        finally:
-            self.tunnel.close()
-            self.app.config["PUBLIC_URL"] = self._old_public_url
-            self.server.stop()
-            if _sessions.get(self.name) is self:
-                del _sessions[self.name]
+        with shielded(self._say):
+            try:
+                restored = self.number.restore()
+                if restored:
+                    self._say(wrap(restored))
+            finally:
+                self.tunnel.close()
+                self.app.config["PUBLIC_URL"] = self._old_public_url
+                self.server.stop()
+                if _sessions.get(self.name) is self:
+                    del _sessions[self.name]
 
     def __enter__(self):
         return self
@@ -86,41 +186,63 @@ def go_live(
     env_file=".env",
     timeout=None,
     watch_hint=".recent() shows what arrived, .close() stops it all.",
+    allow_unsigned=False,
+    how=None,
     say=print,
 ):
     """Serve app, open an ngrok tunnel and point the Twilio number at it; print each step.
 
     Whatever cannot be done (no token, no internet, no credentials) is explained in one sentence and
     the app carries on locally. Calling it again first closes the session started under `name`.
+    No tunnel opens for an app that does not check signatures, unless allow_unsigned=True.
+    A number that an earlier, ended session left pointed is put back first. `how` rewords the
+    hints for another front end (the command line): {"ask": ..., "unsigned": ...}.
     """
     # Here, not at the top: pyngrok and requests are only needed to go live, never in the browser.
     if IN_BROWSER:
-        from companion_app.inbrowser import DEFAULT_TIMEOUT, NoTunnel, open_tunnel, point_number
+        from companion_app.inbrowser import (
+            DEFAULT_TIMEOUT,
+            NoTunnel,
+            open_tunnel,
+            point_number,
+            recover_earlier,
+        )
     else:
         from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
-        from companion_app.twilio_number import point_number
+        from companion_app.twilio_number import point_number, recover_earlier
 
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    how = {**HOW, **(how or {})}
     stop(name)
+    catch_end_signals()
+    for line in recover_earlier(env_file):
+        say(wrap(line))
     served = server.serve(app, name=name, host=host, port=port)
     local_url = f"{served.url}/sms"
-    say(f"1. Serving the webhook at {local_url}")
+    say(wrap(f"1. Serving the webhook at {local_url}"))
 
-    if tunnel:
-        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-        opened = open_tunnel(served.port, ask=ask, env_file=env_file, timeout=timeout)
-    else:
+    signed = bool(app.config.get("TWILIO_AUTH_TOKEN"))
+    if not tunnel:
         opened = NoTunnel("off", "No tunnel (tunnel=False).")
+    elif not signed and not allow_unsigned:
+        opened = NoTunnel("unsigned", UNSIGNED.format(how=how["unsigned"]))
+    else:
+        opened = open_tunnel(
+            served.port, ask=ask, env_file=env_file, timeout=timeout, ask_how=how["ask"]
+        )
     old_public_url = app.config.get("PUBLIC_URL")
     if opened.ok:
         app.config["PUBLIC_URL"] = opened.public_url
         check = (
             f"Twilio's signatures are checked against {opened.public_url}/sms."
-            if app.config.get("TWILIO_AUTH_TOKEN")
-            else "Signatures are NOT checked: TWILIO_AUTH_TOKEN is not set."
+            if signed
+            else UNSIGNED_WARNING.format(
+                why="TWILIO_AUTH_TOKEN is not set", url=f"{opened.public_url}/sms"
+            )
         )
-        say(f"2. Opened an ngrok tunnel: {opened.public_url}/sms -> {local_url}. {check}")
+        say(wrap(f"2. Opened an ngrok tunnel: {opened.public_url}/sms -> {local_url}. {check}"))
     else:
-        say(f"2. {opened.message} Carrying on locally at {local_url}")
+        say(wrap(f"2. {opened.message} Carrying on locally at {local_url}"))
 
     try:
         pointed = point_number(opened.public_url, number, env_file=env_file)
@@ -129,15 +251,15 @@ def go_live(
         app.config["PUBLIC_URL"] = old_public_url
         server.stop(name)
         raise
-    say(f"3. {pointed.message}")
+    say(wrap(f"3. {pointed.message}"))
 
     session = _sessions[name] = LiveSession(
         app, name, served, opened, pointed, old_public_url, say=say
     )
     if pointed.ok:
-        say(f"4. Text {pointed.phone_number} from your phone; {watch_hint}")
+        say(wrap(f"4. Text {pointed.phone_number} from your phone; {watch_hint}"))
     else:
-        say(f"4. Send messages to {local_url}; {watch_hint}")
+        say(wrap(f"4. Send messages to {local_url}; {watch_hint}"))
     return session
 
 
@@ -148,10 +270,18 @@ def stop(name="live"):
         session.close()
 
 
-def stop_all():
-    """Close every session go_live() started."""
-    for name in list(_sessions):
-        stop(name)
+def stop_all(say=print):
+    """Close every session go_live() started, and put back any number still pointed."""
+    if IN_BROWSER:
+        from companion_app.inbrowser import restore_all
+    else:
+        from companion_app.twilio_number import restore_all
+
+    with shielded(say):
+        for name in list(_sessions):
+            stop(name)
+        for line in restore_all():
+            say(wrap(line))
 
 
 # A kernel restart or the end of a script must not leave the learner's number pointing nowhere.

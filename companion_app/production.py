@@ -5,22 +5,26 @@
         print(app_lines(service.log()))        # the app's log lines, without times and pids
 
 Only the settings passed in `env` reach the app: the machine's SECRET_KEY, TWILIO_AUTH_TOKEN, ...
-and the offline switch are taken out, and gunicorn runs in a temporary folder, so no .env is read.
-Gunicorn does not run on Windows: available() says so, and start() refuses there with that reason.
+are taken out and no .env file is read. The offline switch is kept: the workers still ignore every
+setting but the ones passed (named in SMS_COOKIES_PASSED).
+Gunicorn does not run on Windows and may not be installed: unavailable_reason() says which, and
+start() refuses with it.
 """
 
 import atexit
+import contextlib
 import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
+from companion_app.settings import ENV_FILE_VARIABLE, PASSED_VARIABLE, SETTING_NAMES
 
 #: The reference app, as gunicorn imports it (the factory is called once in every worker).
 APP = "companion_app:create_app()"
@@ -47,10 +51,27 @@ LOG_CONFIG = {
 #: string, and a webhook set to GET receives the message Body there.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s'
 
-UNAVAILABLE = (
-    "gunicorn does not run on Windows (it needs fork): use Linux, macOS or WSL for this part, "
-    "or install the 'production' extra if gunicorn is missing."
+#: Why gunicorn cannot run, one sentence per cause.
+ON_WINDOWS = (
+    "gunicorn does not run on Windows (it needs fork): use Linux, macOS or WSL for this part."
 )
+NOT_INSTALLED = (
+    "gunicorn is not installed: install the 'production' extra "
+    '(pip install -e ".[production]") to run this part.'
+)
+
+
+def unavailable_reason():
+    """Why gunicorn cannot run here (Windows, or not installed); None when it can."""
+    if os.name == "nt":
+        return ON_WINDOWS
+    if importlib.util.find_spec("gunicorn") is None:
+        return NOT_INSTALLED
+    return None
+
+
+#: Why gunicorn cannot run on this machine; None when it can.
+UNAVAILABLE = unavailable_reason()
 
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 BOOTED = "Booting worker with pid"
@@ -59,7 +80,7 @@ APP_LINE = re.compile(r"^\[[^\]]*\] \[\d+\] \[(\w+)\] (companion_app[\w.]*): (.*
 
 def available():
     """True when gunicorn can run here (not Windows, and installed)."""
-    return os.name != "nt" and importlib.util.find_spec("gunicorn") is not None
+    return unavailable_reason() is None
 
 
 def app_lines(log, contains=""):
@@ -91,10 +112,10 @@ class Gunicorn:
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
         # The machine's settings stay out: only what the caller passes reaches the app.
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in SETTING_NAMES and k != OFFLINE_SWITCH
-        }
+        self.env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
         self.env.update(env or {})
+        self.env.setdefault(ENV_FILE_VARIABLE, "")
+        self.env[PASSED_VARIABLE] = ",".join(sorted(set(env or {}) & set(SETTING_NAMES)))
         self._folder = tempfile.TemporaryDirectory(prefix="gunicorn-")
         self.cwd = cwd or self._folder.name
         self.log_path = Path(self._folder.name) / "gunicorn.log"
@@ -127,8 +148,9 @@ class Gunicorn:
 
     def start(self):
         """Start gunicorn and return once every worker booted and a request got an answer."""
-        if not available():
-            raise RuntimeError(UNAVAILABLE)
+        reason = unavailable_reason()
+        if reason:
+            raise RuntimeError(reason)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command(),
@@ -194,6 +216,41 @@ class Gunicorn:
     def __repr__(self):
         state = "running" if self.running else "stopped"
         return f"<Gunicorn {self.url or 'not started'} {self.workers} workers {state}>"
+
+
+def run_in_foreground(command, env=None):
+    """Run gunicorn until it exits; SIGTERM, SIGHUP or Ctrl-C stop it cleanly. Return its exit code.
+
+    The signal is passed on to gunicorn (which stops its workers) and this process waits for it,
+    so whoever stops this process stops gunicorn too, and a `with` around this call cleans up.
+    """
+    process = subprocess.Popen(command, env=env)
+    received = []
+
+    def pass_on(signum, frame):
+        received.append(signum)
+        with contextlib.suppress(OSError):
+            process.send_signal(signal.SIGTERM)
+
+    names = ("SIGTERM", "SIGHUP")
+    caught = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {s: signal.signal(s, pass_on) for s in caught}
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # gunicorn got the terminal's Ctrl-C too; make sure
+                pass_on(signal.SIGINT, None)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 _named = {}

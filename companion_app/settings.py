@@ -1,9 +1,10 @@
 """Settings from the environment and an optional .env file; secrets are read here and never printed."""
 
 import os
+import tempfile
 from pathlib import Path
 
-from dotenv import dotenv_values, find_dotenv
+from dotenv import dotenv_values
 
 #: A small example caller directory: E.164 number -> name.
 DEFAULT_CALLERS = {
@@ -31,22 +32,62 @@ SECRET_NAMES = frozenset({"SECRET_KEY", "TWILIO_AUTH_TOKEN", "NGROK_AUTHTOKEN"})
 #: outputs match the committed ones whatever the developer has configured.
 OFFLINE_SWITCH = "SMS_COOKIES_OFFLINE"
 
+#: The .env file a launcher chose for its child processes (gunicorn's workers): a path, or empty
+#: for none. Without it, ".env" is looked for where the user put it (see find_env_file).
+ENV_FILE_VARIABLE = "SMS_COOKIES_ENV_FILE"
+
+#: Setting names a launcher passed on purpose (comma-separated): honoured even offline.
+PASSED_VARIABLE = "SMS_COOKIES_PASSED"
+
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def is_on(value):
+    """True for 1, true, yes, on (any case)."""
+    return (value or "").strip().lower() in _TRUE
+
+
+def project_folder():
+    """The repository this package was installed from (editable install or checkout), else None."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return root if 'name = "sms-cookies"' in text else None
+
+
 def find_env_file(env_file=".env"):
-    """The .env file to read: ".env" is looked for in the working folder and then its parents."""
+    """The .env file to read: ".env" means the working folder's, else the project folder's.
+
+    Never a parent folder's and never the temp folder's: a stray .env there is not the user's.
+    A launcher can fix the choice for its children with SMS_COOKIES_ENV_FILE (empty: none).
+    """
     if not env_file:
         return None
-    if env_file == ".env":
-        return find_dotenv(".env", usecwd=True) or None
-    return env_file if Path(env_file).is_file() else None
+    if env_file != ".env":
+        return env_file if Path(env_file).is_file() else None
+    if ENV_FILE_VARIABLE in os.environ:
+        chosen = os.environ[ENV_FILE_VARIABLE].strip()
+        return chosen if chosen and Path(chosen).is_file() else None
+    temp_root = Path(tempfile.gettempdir()).resolve()
+    folders = [Path.cwd().resolve(), project_folder()]
+    for folder in folders:
+        if folder is None or folder == temp_root:
+            continue
+        candidate = folder / ".env"
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
 
 def read_environment(env_file=".env"):
     """Return the known settings that are set: the process environment wins over the .env file."""
-    if os.environ.get(OFFLINE_SWITCH, "").lower() in _TRUE:
-        return {}
+    if is_on(os.environ.get(OFFLINE_SWITCH)):
+        # Offline, only what a launcher passed on purpose counts (see production.Gunicorn).
+        passed = {n.strip() for n in os.environ.get(PASSED_VARIABLE, "").split(",")}
+        values = {k: os.environ[k] for k in SETTING_NAMES if k in passed and k in os.environ}
+        return {k: v.strip() for k, v in values.items() if v and v.strip()}
     values = {}
     path = find_env_file(env_file)
     if path:
@@ -62,7 +103,7 @@ def load_settings(env_file=".env"):
         k: found[k] for k in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_URL") if k in found
     }
     if "TRUST_PROXY_HEADERS" in found:
-        settings["TRUST_PROXY_HEADERS"] = found["TRUST_PROXY_HEADERS"].lower() in _TRUE
+        settings["TRUST_PROXY_HEADERS"] = is_on(found["TRUST_PROXY_HEADERS"])
     return settings
 
 

@@ -1,10 +1,13 @@
 """Open an ngrok tunnel to a local port with pyngrok, or explain in one sentence why not."""
 
 import contextlib
+import getpass
+import io
 import os
 import re
+import sys
 import threading
-from getpass import getpass
+import warnings
 
 from pyngrok import ngrok
 from pyngrok.conf import PyngrokConfig
@@ -22,7 +25,16 @@ MESSAGES = {
     ),
     "no-token": (
         f"No ngrok auth token: copy yours from {AUTHTOKEN_PAGE} into NGROK_AUTHTOKEN "
-        "(environment or .env), or pass ask=True to type it."
+        "(environment or .env), or {ask_how} to type it."
+    ),
+    "cannot-ask": (
+        "No ngrok auth token, and there is no way to type one here (no terminal, or a notebook "
+        f"run without input): copy yours from {AUTHTOKEN_PAGE} into NGROK_AUTHTOKEN "
+        "(environment or .env)."
+    ),
+    "none-typed": (
+        f"No ngrok auth token was typed: copy yours from {AUTHTOKEN_PAGE} into NGROK_AUTHTOKEN "
+        "(environment or .env) to skip the question next time."
     ),
     "no-download": (
         "The ngrok program could not be downloaded (no internet?): connect to the internet, "
@@ -139,12 +151,36 @@ def in_reloader_child():
     return os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
+_STDLIB_GETPASS = getpass.getpass
+
+
+def ask_secret(prompt):
+    """Ask for a secret without echo: "" if skipped, None when nobody can be asked here."""
+    ask = getpass.getpass  # looked up now: a Jupyter kernel replaces it with its own
+    if ask is _STDLIB_GETPASS and not (sys.stdin and sys.stdin.isatty()):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            return (ask(prompt) or "").strip()
+    except (NotImplementedError, EOFError, OSError):  # ipykernel's StdinNotImplementedError
+        return None
+
+
 def find_auth_token(auth_token=None, ask=False, env_file=".env"):
-    """The ngrok auth token: given, else NGROK_AUTHTOKEN (environment or .env), else typed in if ask."""
+    """The ngrok auth token: given, else NGROK_AUTHTOKEN (environment or .env), else typed in if ask.
+
+    Returns (token or None, reason): reason is "no-token", "cannot-ask" or "none-typed" without one.
+    """
     token = auth_token or read_environment(env_file).get("NGROK_AUTHTOKEN")
-    if not token and ask:
-        token = getpass("ngrok auth token (input hidden, Enter to skip): ").strip()
-    return token or None
+    if token:
+        return token, None
+    if not ask:
+        return None, "no-token"
+    typed = ask_secret("ngrok auth token (input hidden, Enter to skip): ")
+    if typed is None:
+        return None, "cannot-ask"
+    return (typed, None) if typed else (None, "none-typed")
 
 
 def explain(error, timeout=DEFAULT_TIMEOUT, secret=None):
@@ -195,13 +231,17 @@ def open_tunnel(
     env_file=".env",
     ngrok_path=None,
     timeout=DEFAULT_TIMEOUT,
+    ask_how="pass ask=True",
 ):
-    """Open an https tunnel to 127.0.0.1:port; return an OpenTunnel or a NoTunnel that says why not."""
+    """Open an https tunnel to 127.0.0.1:port; return an OpenTunnel or a NoTunnel that says why not.
+
+    `ask_how` completes the no-token sentence: how this caller's user gets asked for the token.
+    """
     if in_reloader_child():
         return NoTunnel("reloader", MESSAGES["reloader"])
-    token = find_auth_token(auth_token, ask=ask, env_file=env_file)
+    token, why_not = find_auth_token(auth_token, ask=ask, env_file=env_file)
     if not token:
-        return NoTunnel("no-token", MESSAGES["no-token"])
+        return NoTunnel("no-token", MESSAGES[why_not].format(ask_how=ask_how))
 
     config = PyngrokConfig(
         ngrok_path=ngrok_path or os.environ.get("PYNGROK_NGROK_PATH") or None,
@@ -212,10 +252,10 @@ def open_tunnel(
     worker = threading.Thread(
         target=_connect, args=(port, config, outcome, abandoned), name="ngrok-connect", daemon=True
     )
-    # pyngrok shows its download progress on stdout, each line ending in "\r": the learner sees
-    # that a first run is downloading ngrok, and the next line printed covers it.
-    worker.start()
-    worker.join(timeout)
+    # pyngrok writes its download progress to stdout with "\r"; a notebook keeps every such line.
+    with contextlib.redirect_stdout(io.StringIO()):
+        worker.start()
+        worker.join(timeout)
     if worker.is_alive():
         abandoned.set()
         return NoTunnel("timeout", MESSAGES["timeout"].format(timeout=timeout))

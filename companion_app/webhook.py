@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, request, session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from companion_app.incoming import accept_incoming, plain, twiml
+from companion_app.printable import printable
 
 #: The session key that holds how many messages this conversation has had.
 COUNTER_KEY = "counter"
@@ -43,7 +44,7 @@ def count_messages():
     count = read_counter() + 1
     session[COUNTER_KEY] = count
     name = current_app.config["CALLERS"].get(incoming.from_, UNKNOWN_CALLER)
-    log.info("message %s -> %s: count %d", incoming.from_, incoming.to, count)
+    log.info("message %s -> %s: count %d", printable(incoming.from_), printable(incoming.to), count)
     incoming.record(count=count)
 
     response = MessagingResponse()
@@ -55,6 +56,13 @@ def count_messages():
 def method_not_allowed(error):
     """Answer a wrong method with a plain sentence instead of an HTML page."""
     return plain(f"Method {request.method} is not allowed here: Twilio uses POST or GET.", 405)
+
+
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(413)
+def refuse_request(error):
+    """A bad or too large request in one plain sentence (werkzeug's description of it)."""
+    return plain(error.description, error.code)
 
 
 @bp.app_errorhandler(500)

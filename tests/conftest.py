@@ -3,7 +3,13 @@
 import pytest
 
 from companion_app import create_app
-from companion_app.settings import OFFLINE_SWITCH, SETTING_NAMES
+from companion_app.number_record import STATE_DIR_VARIABLE
+from companion_app.settings import (
+    ENV_FILE_VARIABLE,
+    OFFLINE_SWITCH,
+    PASSED_VARIABLE,
+    SETTING_NAMES,
+)
 from companion_app.simulator import FakeClock, TwilioSimulator
 
 #: The auth token of twilio-python's published signature test vector.
@@ -25,9 +31,15 @@ def signed_simulator(target, **options):
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    """Keep the machine's settings out of every test: no setting variables and no .env file."""
-    for name in (*SETTING_NAMES, OFFLINE_SWITCH):
+    """Keep the machine's settings out of every test: no setting variables and no .env file.
+
+    The project folder's own .env is not read either, and records of pointed numbers go to a
+    folder of the test's own.
+    """
+    for name in (*SETTING_NAMES, OFFLINE_SWITCH, ENV_FILE_VARIABLE, PASSED_VARIABLE):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(STATE_DIR_VARIABLE, str(tmp_path / "state"))
+    monkeypatch.setattr("companion_app.settings.project_folder", lambda: None)
     monkeypatch.chdir(tmp_path)
 
 

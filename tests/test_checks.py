@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask, Response, make_response, request, session
+from markupsafe import escape
 from twilio.twiml.messaging_response import MessagingResponse
 
 from companion_app import checks, create_app
@@ -64,7 +65,7 @@ def name_site(remember=True):
     @app.route("/hello")
     def hello():
         name = request.args.get("name") or request.cookies.get("name")
-        response = make_response(f"Hello, {name}!" if name else "Hello, stranger!")
+        response = make_response(f"Hello, {escape(name)}!" if name else "Hello, stranger!")
         if name and remember:
             response.set_cookie("name", name)
         return response
@@ -76,7 +77,7 @@ def test_remembers_name_passes_and_fails_with_hint():
     assert checks.check_remembers_name(name_site())
     verdict = checks.check_remembers_name(name_site(remember=False))
     assert not verdict
-    assert "call response.set_cookie('name', ...)" in repr(verdict)
+    assert "call response.set_cookie('name', name)" in repr(verdict)
 
 
 def test_a_crashing_app_is_reported_in_words():
@@ -87,7 +88,10 @@ def test_a_crashing_app_is_reported_in_words():
         raise KeyError("name")
 
     verdict = checks.check_remembers_name(app)
-    assert lines(verdict)[-1] == "  ✘ the app raised KeyError: 'name'"
+    assert lines(verdict)[-1] == (
+        "  ✘ the app raised KeyError: 'name' (read a value that may be missing with .get(...), "
+        "which gives None instead)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,8 +99,13 @@ def test_a_crashing_app_is_reported_in_words():
     [
         ("a" * 10, False, "only 10 characters long"),
         ("ab" * 20, False, "repeats the same few characters"),
-        ("0123456789abcdef" * 4, True, None),
-        (12345, False, "it is a int: make a string"),
+        ("0123456789abcdef" * 4, False, "repeats the same few characters or a pattern"),
+        ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", True, None),
+        (
+            12345,
+            False,
+            "`my_key` should be a string (call secrets.token_hex(32)), not the int 12345",
+        ),
     ],
 )
 def test_secret_key(key, passes, hint):
@@ -141,9 +150,18 @@ def test_comparison_catches_a_quiet_bug_but_not_a_faithful_copy():
 
 
 def test_edge_script():
-    good = [send(REY, NUMBER, "a"), wait(3 + 59 / 60), send(REY, NUMBER, "b")]
+    good = [
+        send(REY, NUMBER, "a"),
+        send(REY, NUMBER, "b"),
+        wait(3 + 59 / 60),
+        send(REY, NUMBER, "c"),
+    ]
     assert checks.check_edge_script(good)
-    assert "use wait(3 + 59 / 60)" in repr(checks.check_edge_script([send(REY, NUMBER, "a")]))
-    lonely = [wait(3.95), send(REY, NUMBER, "b")]
-    assert "send at least one message of the same pair" in repr(checks.check_edge_script(lonely))
+    assert "is wait(3 + 59 / 60), not wait(3.59)" in repr(
+        checks.check_edge_script([send(REY, NUMBER, "a")])
+    )
+    lonely = [send(REY, NUMBER, "a"), wait(3.95), send(REY, NUMBER, "b")]
+    assert "texts +14155550199 only 1 time(s) before the wait" in repr(
+        checks.check_edge_script(lonely)
+    )
     assert "should be a list" in repr(checks.check_edge_script("not a script"))

@@ -1,30 +1,44 @@
-"""The `serve` command: development server, and production mode's refusal without a key."""
+"""The `serve` command: development server, production mode, refusals, and a clean shutdown."""
 
 import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from companion_app import cli
+import pytest
+import requests
+
+from companion_app import cli, production
+from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_production_refuses_to_start_without_secret_key(capsys):
+def test_production_refuses_to_start_without_secret_key(capsys, monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
     assert cli.main(["serve", "--production"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "--production needs SECRET_KEY" in err
 
 
+@pytest.mark.skipif(not production.available(), reason=str(production.unavailable_reason()))
 def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
     calls = []
 
-    def call(command):
+    def call(command, env):
         config = command[command.index("--log-config-json") + 1]
         calls.append((command, json.loads(Path(config).read_text())))
         return 0
 
-    monkeypatch.setattr("companion_app.cli.subprocess.call", call)
+    monkeypatch.setattr("companion_app.production.run_in_foreground", call)
     assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
     ((command, log_config),) = calls
     assert command[:8] == [
@@ -51,11 +65,155 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
 def test_development_server_runs_the_factory(monkeypatch, capsys):
     served = {}
     monkeypatch.setattr(
-        "flask.Flask.run", lambda app, host, port: served.update(host=host, port=port, app=app)
+        "flask.Flask.run",
+        lambda app, host, port, **options: served.update(host=host, port=port, app=app),
     )
     assert cli.main(["serve", "--port", "5055"]) == 0
     assert served["port"] == 5055 and served["app"].name == "companion_app"
     assert "http://127.0.0.1:5055/sms" in capsys.readouterr().out
+
+
+REFUSAL = (
+    "error: {option} would answer requests from anyone, and without TWILIO_AUTH_TOKEN it cannot "
+    "tell Twilio's signed requests from forged ones. Set TWILIO_AUTH_TOKEN (environment or .env; "
+    "it is on your Twilio Console's home page), or add --allow-unsigned for a short demo.\n"
+)
+
+
+@pytest.mark.parametrize("option", ["--tunnel", "--production"])
+def test_a_public_server_without_a_token_refuses_to_start(option, monkeypatch, capsys):
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("NGROK_AUTHTOKEN", "t")
+    started = []
+    monkeypatch.setattr("companion_app.cli.go_live", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("companion_app.production.run_in_foreground", started.append)
+    assert cli.main(["serve", option]) == 2
+    assert capsys.readouterr() == ("", REFUSAL.format(option=option))
+    assert started == []
+
+
+def test_allow_unsigned_runs_production_loudly(monkeypatch, capsys):
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setattr("companion_app.production.run_in_foreground", lambda command, env: 0)
+    assert cli.main(["serve", "--production", "--allow-unsigned"]) == 0
+    assert capsys.readouterr().err.startswith(
+        "WARNING: --allow-unsigned: request signatures are NOT checked."
+    )
+
+
+def test_allow_unsigned_needs_a_public_server(capsys):
+    assert cli.main(["serve", "--allow-unsigned"]) == 2
+    assert "--allow-unsigned goes with --tunnel or --production" in capsys.readouterr().err
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def child_env(**extra):
+    """This test process's environment without settings, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMS_COOKIES", "TWILIO"))}
+    env.pop("SECRET_KEY", None)
+    env.pop("FLASK_DEBUG", None)
+    return {**env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def wait_until_listening(port, process, timeout=30):
+    """Wait until something answers on 127.0.0.1:port (or the process died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("the server never listened")
+
+
+@pytest.mark.slow
+def test_flask_debug_in_dotenv_never_turns_on_the_debugger(tmp_path):
+    (tmp_path / ".env").write_text("FLASK_DEBUG=1\nSECRET_KEY=k\n")
+    port = free_port()
+    out_path = tmp_path / "out.txt"
+    with open(out_path, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "companion_app", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_listening(port, process)
+        # Werkzeug's debugger serves its own files at any path with ?__debugger__=yes.
+        asset = requests.get(
+            f"http://127.0.0.1:{port}/?__debugger__=yes&cmd=resource&f=debugger.js", timeout=5
+        )
+        crash = requests.post(f"http://127.0.0.1:{port}/sms", data={"From": "x"}, timeout=5)
+    finally:
+        process.terminate()
+        process.wait(10)
+    output = out_path.read_text()
+    assert asset.status_code == 404
+    assert "Debugger" not in crash.text
+    assert "Debugger is active" not in output
+    assert "Restarting with" not in output
+
+
+def gunicorn_master(output):
+    """gunicorn's master pid, from its "Starting gunicorn" log line."""
+    found = re.search(r"\[(\d+)\] \[INFO\] Starting gunicorn", output)
+    return int(found.group(1)) if found else None
+
+
+def alive(pid):
+    """True while the process exists (and is not a zombie we could not reap)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split(") ")[1].startswith("Z"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=str(production.UNAVAILABLE))
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_stops_production_gunicorn_and_removes_its_folder(tmp_path, signum):
+    """Workers read the .env of the folder serve was started in, and nothing outlives the stop."""
+    project, temp = tmp_path / "project", tmp_path / "tmp"
+    project.mkdir()
+    temp.mkdir()
+    (project / ".env").write_text(
+        f"SECRET_KEY=shared\nTWILIO_AUTH_TOKEN={TEST_AUTH_TOKEN}\nPUBLIC_URL={PUBLIC_URL}\n"
+    )
+    port = free_port()
+    out_path = tmp_path / "out.txt"
+    with open(out_path, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "companion_app", "serve", "--production", "--port", str(port)],
+            cwd=project,
+            env=child_env(TMPDIR=str(temp)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_listening(port, process)
+        assert [p.name[:12] for p in temp.iterdir()] == ["sms-cookies-"]
+        rey = signed_simulator(f"http://127.0.0.1:{port}").conversation(
+            from_=SENDER, to=TWILIO_NUMBER
+        )
+        assert rey.send("hi").replies[0].body == "Hello Rey, thanks for the message!"
+        master = gunicorn_master(out_path.read_text())
+        process.send_signal(signum)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert list(temp.iterdir()) == []
+    assert master is not None and not alive(master)
 
 
 def test_module_help_runs():

@@ -1,6 +1,7 @@
 """go_live and `serve --tunnel`: fakes for pyngrok and twilio, and real HTTP through a stand-in proxy."""
 
 import http.client
+import io
 import re
 import socket
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from companion_app import cli, create_app, live
 from companion_app.live import go_live
 from companion_app.server import LocalServer
+from companion_app.twilio_number import restore_all
 from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
 from tests.test_tunnel import TOKEN as NGROK_TOKEN
 from tests.test_tunnel import FakeNgrok, resolves
@@ -47,7 +49,8 @@ def twilio(monkeypatch):
     account = FakeTwilio()
     account.numbers[0].phone_number = TWILIO_NUMBER
     monkeypatch.setattr("companion_app.twilio_number.Client", account.client)
-    return account
+    yield account
+    restore_all()  # what a test left pointed is put back now, not at exit
 
 
 @pytest.fixture
@@ -72,9 +75,15 @@ def port_is_free(port):
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def unwrap(text):
+    """Printed text with each wrapped sentence joined again (its later lines are indented)."""
+    assert all(len(line) <= 79 or " " not in line.strip() for line in text.splitlines())
+    return text.replace("\n   ", " ")
+
+
 def lines(capsys, port):
-    """What was printed, with the server's port replaced by PORT."""
-    return capsys.readouterr().out.replace(str(port), "PORT").splitlines()
+    """What was printed, sentences unwrapped, with the server's port replaced by PORT."""
+    return unwrap(capsys.readouterr().out).replace(str(port), "PORT").splitlines()
 
 
 def test_go_live_with_tunnel_and_number(signed_app, fake_ngrok, twilio, everything_set, capsys):
@@ -102,7 +111,7 @@ def test_go_live_with_tunnel_and_number(signed_app, fake_ngrok, twilio, everythi
     session.close()
     session.close()
     assert (
-        capsys.readouterr().out
+        unwrap(capsys.readouterr().out)
         == f"Restored {TWILIO_NUMBER}: its SMS webhook is {OLD_URL} (GET) again.\n"
     )
     assert twilio.calls[2:] == [("update", PN_SID, {"sms_url": OLD_URL, "sms_method": "GET"})]
@@ -112,8 +121,8 @@ def test_go_live_with_tunnel_and_number(signed_app, fake_ngrok, twilio, everythi
     assert session.closed
 
 
-def test_no_token_and_no_credentials(app, fake_ngrok, twilio, capsys):
-    with go_live(app) as session:
+def test_no_token_and_no_credentials(signed_app, fake_ngrok, twilio, capsys):
+    with go_live(signed_app) as session:
         port = session.server.port
         assert session.public_url is None
         assert lines(capsys, port) == [
@@ -128,15 +137,18 @@ def test_no_token_and_no_credentials(app, fake_ngrok, twilio, capsys):
             "4. Send messages to http://127.0.0.1:PORT/sms; .recent() shows what arrived, .close() "
             "stops it all.",
         ]
-        assert requests.post(
-            session.local_url, data={"From": SENDER, "To": TWILIO_NUMBER}, timeout=5
-        ).ok
+        assert (
+            requests.post(
+                session.local_url, data={"From": SENDER, "To": TWILIO_NUMBER}, timeout=5
+            ).status_code
+            == 403
+        )  # signed app, unsigned request
         assert session.recent().splitlines()[-1].split()[1:] == [
             SENDER,
             TWILIO_NUMBER,
-            "1",
-            "off",
-            "200",
+            "-",
+            "missing",
+            "403",
         ]
     assert capsys.readouterr().out == ""
     assert fake_ngrok.calls == [] and twilio.clients == []
@@ -144,8 +156,9 @@ def test_no_token_and_no_credentials(app, fake_ngrok, twilio, capsys):
 
 
 def test_download_failure_with_credentials_leaves_the_number_alone(
-    app, fake_ngrok, twilio, everything_set, capsys
+    signed_app, fake_ngrok, twilio, everything_set, capsys
 ):
+    app = signed_app
     from pyngrok.exception import PyngrokNgrokInstallError
 
     fake_ngrok.error = PyngrokNgrokInstallError(
@@ -183,9 +196,9 @@ def test_secrets_are_never_printed(signed_app, fake_ngrok, twilio, everything_se
         assert secret not in out + err
 
 
-def test_running_it_again_closes_the_first_session(app, fake_ngrok, twilio, everything_set):
-    first = go_live(app, TWILIO_NUMBER)
-    second = go_live(app, TWILIO_NUMBER)
+def test_running_it_again_closes_the_first_session(signed_app, fake_ngrok, twilio, everything_set):
+    first = go_live(signed_app, TWILIO_NUMBER)
+    second = go_live(signed_app, TWILIO_NUMBER)
     assert first.closed and not second.closed
     assert port_is_free(first.server.port)
     assert not port_is_free(second.server.port)
@@ -208,8 +221,10 @@ def test_names_keep_sessions_apart(app, fake_ngrok):
 
 
 def test_failure_while_pointing_stops_what_was_started(
-    app, fake_ngrok, everything_set, monkeypatch, capsys
+    signed_app, fake_ngrok, everything_set, monkeypatch, capsys
 ):
+    app = signed_app
+
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -222,8 +237,10 @@ def test_failure_while_pointing_stops_what_was_started(
     assert app.config["PUBLIC_URL"] is None
 
 
-def test_close_stops_everything_even_if_restoring_fails(app, fake_ngrok, twilio, everything_set):
-    session = go_live(app, say=lambda line: None)
+def test_close_stops_everything_even_if_restoring_fails(
+    signed_app, fake_ngrok, twilio, everything_set
+):
+    session = go_live(signed_app, say=lambda line: None)
 
     def interrupted():
         raise KeyboardInterrupt
@@ -233,6 +250,9 @@ def test_close_stops_everything_even_if_restoring_fails(app, fake_ngrok, twilio,
         session.close()
     assert port_is_free(session.server.port)
     assert fake_ngrok.names()[-1] == "kill"
+    del session.number.restore  # the process's last chance (atexit) still puts the number back
+    live.stop_all(say=lambda line: None)
+    assert twilio.numbers[0].sms_url == OLD_URL
 
 
 def test_watch_prints_each_request_once(app, fake_ngrok, monkeypatch):
@@ -414,7 +434,7 @@ def test_serve_tunnel_until_ctrl_c_restores_the_number(
         OLD_URL,
     ]
     assert fake_ngrok.names() == ["connect", "disconnect", "kill"]
-    out = capsys.readouterr().out
+    out = unwrap(capsys.readouterr().out)
     assert f"Restored {TWILIO_NUMBER}" in out
     assert "Ctrl-C stops it all (and restores the number)." in out
     for secret in (NGROK_TOKEN, TWILIO_TOKEN, "test-secret-key"):
@@ -447,7 +467,6 @@ def test_real_go_live_offline_prints_the_fallback(signed_app, monkeypatch, tmp_p
         assert session.public_url is None
     assert out == [
         "1. Serving the webhook at http://127.0.0.1:PORT/sms",
-        "Downloading ngrok ...",  # ends in "\r": the next line covers it on screen
         "2. The ngrok program could not be downloaded (no internet?): connect to the internet, or "
         "install ngrok yourself and set PYNGROK_NGROK_PATH to it. Carrying on locally at "
         "http://127.0.0.1:PORT/sms",
@@ -460,9 +479,71 @@ def test_real_go_live_offline_prints_the_fallback(signed_app, monkeypatch, tmp_p
     assert NGROK_TOKEN not in "\n".join(out)
 
 
-def test_ask_for_the_ngrok_token_in_a_notebook(app, fake_ngrok, monkeypatch, capsys):
-    monkeypatch.setattr("companion_app.tunnel.getpass", lambda prompt: NGROK_TOKEN)
-    with go_live(app, ask=True) as session:
+def test_ask_for_the_ngrok_token_in_a_notebook(signed_app, fake_ngrok, monkeypatch, capsys):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: NGROK_TOKEN)  # as a Jupyter kernel does
+    with go_live(signed_app, ask=True) as session:
         assert session.public_url == f"{PUBLIC_URL}/sms"
     assert fake_ngrok.calls[0][3].auth_token == NGROK_TOKEN
     assert NGROK_TOKEN not in capsys.readouterr().out
+
+
+# --- doors that stay shut, and the command line's own way to ask -----------------------------------
+
+
+def test_an_unsigned_app_gets_no_tunnel(app, fake_ngrok, twilio, everything_set, capsys):
+    with go_live(app, TWILIO_NUMBER) as session:
+        out = lines(capsys, session.server.port)
+        assert session.public_url is None
+    assert out[1] == (
+        "2. Not opening a tunnel: this app does not check Twilio's signatures (TWILIO_AUTH_TOKEN "
+        "is not set), so anyone who found its public URL could post to it. Set "
+        "TWILIO_AUTH_TOKEN, or pass allow_unsigned=True for a short demo. Carrying on locally "
+        "at http://127.0.0.1:PORT/sms"
+    )
+    assert fake_ngrok.calls == [] and twilio.calls == []
+
+
+def test_allow_unsigned_opens_the_tunnel_with_a_warning(app, fake_ngrok, everything_set, capsys):
+    with go_live(app, tunnel=True, allow_unsigned=True) as session:
+        out = lines(capsys, session.server.port)
+    assert out[1] == (
+        f"2. Opened an ngrok tunnel: {PUBLIC_URL}/sms -> http://127.0.0.1:PORT/sms. WARNING: "
+        "signatures are NOT checked (TWILIO_AUTH_TOKEN is not set): anyone who finds "
+        f"{PUBLIC_URL}/sms can post to it."
+    )
+
+
+class Terminal(io.StringIO):
+    """A stdin that is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expected"),
+    [
+        (Terminal(), f"2. Opened an ngrok tunnel: {PUBLIC_URL}/sms"),
+        (
+            io.StringIO(),
+            "2. No ngrok auth token: copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env), or run this command in a terminal, where it asks to type it.",
+        ),
+    ],
+    ids=["terminal", "no-terminal"],
+)
+def test_serve_tunnel_asks_for_the_token_in_a_terminal(
+    fake_ngrok, twilio, monkeypatch, capsys, stdin, expected
+):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    monkeypatch.setattr("sys.stdin", stdin)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: NGROK_TOKEN)
+    monkeypatch.setattr(
+        "companion_app.live.LiveSession.watch", lambda session, **kw: session.close()
+    )
+    assert cli.main(["serve", "--tunnel", "--port", "0"]) == 0
+    out = unwrap(capsys.readouterr().out)
+    assert expected in out
+    assert "ask=True" not in out
+    assert NGROK_TOKEN not in out

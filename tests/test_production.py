@@ -1,5 +1,7 @@
 """companion_app.production: gunicorn on a free loopback port, only the settings given, always stopped."""
 
+import types
+
 import pytest
 
 from companion_app import production
@@ -8,7 +10,9 @@ from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, s
 KEY_WARNING = "SECRET_KEY is not set: using a random key."
 SETTINGS = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "PUBLIC_URL": PUBLIC_URL}
 
-pytestmark = pytest.mark.skipif(not production.available(), reason=production.UNAVAILABLE)
+pytestmark = pytest.mark.skipif(
+    not production.available(), reason=str(production.unavailable_reason())
+)
 
 
 def conversation(url, method="POST"):
@@ -35,12 +39,23 @@ def test_app_lines_drop_time_and_pid_and_keep_only_the_app():
     ]
 
 
-def test_start_refuses_where_gunicorn_cannot_run(monkeypatch):
-    monkeypatch.setattr("companion_app.production.available", lambda: False)
+@pytest.mark.parametrize(
+    "name, spec, reason",
+    [
+        ("nt", object(), "gunicorn does not run on Windows"),
+        ("posix", None, "gunicorn is not installed"),
+    ],
+)
+def test_start_refuses_where_gunicorn_cannot_run(monkeypatch, name, spec, reason):
     service = production.Gunicorn()
-    with pytest.raises(RuntimeError, match="Windows"):
-        service.start()
-    service.close()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr("companion_app.production.os", types.SimpleNamespace(name=name))
+            patch.setattr("companion_app.production.importlib.util.find_spec", lambda _: spec)
+            with pytest.raises(RuntimeError, match=reason):
+                service.start()
+    finally:
+        service.close()  # stops gunicorn even if it wrongly started
 
 
 @pytest.mark.slow
@@ -48,6 +63,19 @@ def test_only_the_given_settings_reach_the_workers(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "the-machine's-key")
     with production.Gunicorn(env=SETTINGS, workers=2) as service:
         assert service.wait_for(KEY_WARNING, count=2) == 2
+
+
+@pytest.mark.slow
+def test_workers_keep_the_offline_switch_and_never_read_the_temp_root(tmp_path, monkeypatch):
+    """Gunicorn works in a folder under the temp root: a stray .env there must not be read."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("SMS_COOKIES_OFFLINE", "1")
+    (tmp_path / ".env").write_text("SECRET_KEY=left-in-tmp\n")
+    with production.Gunicorn(env=SETTINGS, workers=2) as service:
+        assert service.env["SMS_COOKIES_OFFLINE"] == "1"
+        assert service.wait_for(KEY_WARNING, count=2) == 2  # the stray key was not read
+        rey = conversation(service.url)
+        assert rey.send("hi").replies[0].body == "Hello Rey, thanks for the message!"
 
 
 @pytest.mark.slow

@@ -140,7 +140,7 @@ CASES = {
     ),
     "genuine signature replayed to another URL": Case(
         403,
-        SIGNATURE_REJECTED.format(url=f"{PUBLIC_URL}/sms?replayed=1"),
+        SIGNATURE_REJECTED.format(url=f"{PUBLIC_URL}/sms (query string left out)"),
         query="?replayed=1",
         sign=(f"{PUBLIC_URL}/sms", dict(PAIR, Body="hi")),
     ),

@@ -16,6 +16,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from companion_app import production
 from companion_app.production import Gunicorn
 from tests.conftest import PUBLIC_URL, TEST_AUTH_TOKEN, TWILIO_NUMBER
 
@@ -78,6 +79,7 @@ def server_env(**extra):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=str(production.unavailable_reason()))
 def test_every_pair_counts_exactly_with_a_shared_key(tmp_path):
     with Gunicorn(APP, env=server_env(SECRET_KEY="shared-load-test-key"), cwd=tmp_path) as server:
         started = time.perf_counter()
@@ -95,6 +97,7 @@ def test_every_pair_counts_exactly_with_a_shared_key(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=str(production.unavailable_reason()))
 def test_per_worker_random_keys_are_warned_about(tmp_path, record_property):
     with Gunicorn(APP, env=server_env(), cwd=tmp_path) as server:
         results = run_all_pairs(server.url)

@@ -21,11 +21,54 @@ def test_environment_overrides_the_env_file(tmp_path, monkeypatch):
     assert app.config["PUBLIC_URL"] == "https://file.example"
 
 
-def test_env_file_is_found_in_a_parent_folder(tmp_path, monkeypatch):
+def test_env_file_of_the_project_folder_is_read_from_its_notebooks(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("PUBLIC_URL=https://file.example\n")
     (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr("companion_app.settings.project_folder", lambda: tmp_path)
     monkeypatch.chdir(tmp_path / "notebooks")
     assert create_app().config["PUBLIC_URL"] == "https://file.example"
+
+
+def test_the_working_folder_s_env_file_comes_first(tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / ".env").write_text("PUBLIC_URL=https://project.example\n")
+    (tmp_path / ".env").write_text("PUBLIC_URL=https://here.example\n")
+    monkeypatch.setattr("companion_app.settings.project_folder", lambda: tmp_path / "project")
+    assert create_app().config["PUBLIC_URL"] == "https://here.example"
+
+
+def test_a_parent_folder_s_env_file_is_never_read(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("PUBLIC_URL=https://parent.example\nSECRET_KEY=parent\n")
+    (tmp_path / "somewhere" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "somewhere" / "deeper")
+    assert read_environment() == {}
+
+
+def test_the_temp_root_s_env_file_is_never_read(tmp_path, monkeypatch):
+    """A process working in the temp folder (or below it) never picks up a stray /tmp/.env."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / ".env").write_text("SECRET_KEY=left-in-tmp\n")
+    assert read_environment() == {}
+    (tmp_path / "gunicorn-x").mkdir()
+    monkeypatch.chdir(tmp_path / "gunicorn-x")
+    assert read_environment() == {}
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [("", {}), ("other.env", {"SECRET_KEY": "b"})])
+def test_a_launcher_chooses_the_env_file_for_its_children(tmp_path, monkeypatch, chosen, expected):
+    (tmp_path / ".env").write_text("SECRET_KEY=a\n")
+    (tmp_path / "other.env").write_text("SECRET_KEY=b\n")
+    monkeypatch.setenv("SMS_COOKIES_ENV_FILE", chosen and str(tmp_path / chosen))
+    assert read_environment() == expected
+
+
+def test_offline_honours_only_the_settings_a_launcher_passed(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("PUBLIC_URL=https://file.example\n")
+    monkeypatch.setenv("SMS_COOKIES_OFFLINE", "1")
+    monkeypatch.setenv("SECRET_KEY", "passed")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "machine")
+    monkeypatch.setenv("SMS_COOKIES_PASSED", "SECRET_KEY")
+    assert read_environment() == {"SECRET_KEY": "passed"}
 
 
 def test_offline_switch_ignores_every_setting(tmp_path, monkeypatch):

@@ -173,8 +173,9 @@ def test_a_single_media_url_may_be_given_as_a_string():
         ("a" * 160, "1"),
         ("a" * 161, "2"),
         ("é" * 160, "1"),
-        ("😀" * 70, "1"),
-        ("😀" * 71, "2"),
+        ("😀" * 35, "1"),  # 70 UTF-16 code units
+        ("😀" * 36, "2"),  # 72 code units: 33 emoji (66 units) fit in each of 67
+        ("😀" * 70, "3"),
     ],
 )
 def test_num_segments_follows_gsm7_and_ucs2_lengths(body, segments):

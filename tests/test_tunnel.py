@@ -1,5 +1,6 @@
 """open_tunnel: pyngrok replaced by a fake at companion_app.tunnel.ngrok, plus this machine's real failure."""
 
+import io
 import socket
 import threading
 from types import SimpleNamespace
@@ -116,11 +117,10 @@ def test_ngrok_path_argument_wins(fake_ngrok, monkeypatch, tmp_path):
     assert fake_ngrok.calls[0][3].ngrok_path == str(tmp_path / "ngrok")
 
 
-def test_ask_uses_getpass(fake_ngrok, monkeypatch, capsys):
+def test_ask_uses_the_kernel_s_getpass(fake_ngrok, monkeypatch, capsys):
+    """A Jupyter kernel replaces getpass.getpass with its own password box: that one is used."""
     prompts = []
-    monkeypatch.setattr(
-        "companion_app.tunnel.getpass", lambda prompt: prompts.append(prompt) or f" {TOKEN} "
-    )
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or f" {TOKEN} ")
     opened = open_tunnel(5123, ask=True)
     assert opened.ok
     assert fake_ngrok.calls[0][3].auth_token == TOKEN
@@ -130,23 +130,66 @@ def test_ask_uses_getpass(fake_ngrok, monkeypatch, capsys):
 
 def test_ask_is_not_used_when_a_token_is_set(fake_ngrok, monkeypatch):
     monkeypatch.setenv("NGROK_AUTHTOKEN", TOKEN)
-    monkeypatch.setattr("companion_app.tunnel.getpass", pytest.fail)
+    monkeypatch.setattr("getpass.getpass", pytest.fail)
     assert open_tunnel(5123, ask=True).ok
 
 
-@pytest.mark.parametrize("ask", [False, True])
-def test_no_token(fake_ngrok, monkeypatch, ask):
-    monkeypatch.setattr("companion_app.tunnel.getpass", lambda prompt: "")
+def no_stdin(prompt):
+    """ipykernel's getpass when the front end cannot send input (nbclient, nbval)."""
+    from IPython.core.error import StdinNotImplementedError
+
+    raise StdinNotImplementedError("getpass was called, but this frontend does not support input")
+
+
+@pytest.mark.parametrize(
+    ("ask", "getpass", "message"),
+    [
+        (
+            False,
+            pytest.fail,
+            "No ngrok auth token: copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env), or pass ask=True to type it.",
+        ),
+        (
+            True,
+            lambda prompt: "  ",
+            "No ngrok auth token was typed: copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env) to skip the question next time.",
+        ),
+        (
+            True,
+            no_stdin,
+            "No ngrok auth token, and there is no way to type one here (no terminal, or a "
+            "notebook run without input): copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env).",
+        ),
+    ],
+)
+def test_no_token(fake_ngrok, monkeypatch, capsys, ask, getpass, message):
+    monkeypatch.setattr("getpass.getpass", getpass)
     result = open_tunnel(5123, ask=ask)
     assert not result.ok and not result
     assert result.reason == "no-token"
     assert result.public_url is None
-    assert result.message == (
-        "No ngrok auth token: copy yours from https://dashboard.ngrok.com/get-started/your-authtoken"
-        " into NGROK_AUTHTOKEN (environment or .env), or pass ask=True to type it."
-    )
+    assert result.message == message
     assert fake_ngrok.calls == []
+    assert capsys.readouterr() == ("", "")
     result.close()  # harmless
+
+
+def test_no_terminal_and_no_kernel_means_no_question(fake_ngrok, monkeypatch):
+    """A script whose stdin is not a terminal is never stopped by a prompt it cannot answer."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("a line a script was piped\n"))
+    result = open_tunnel(5123, ask=True)
+    assert result.message.startswith("No ngrok auth token, and there is no way to type one here")
+
+
+def test_the_command_line_words_the_hint_its_own_way(fake_ngrok):
+    result = open_tunnel(5123, ask_how="run this command in a terminal, where it asks")
+    assert result.message.endswith("or run this command in a terminal, where it asks to type it.")
 
 
 def test_never_from_the_reloader_child(fake_ngrok, monkeypatch):
@@ -253,10 +296,11 @@ def test_a_bug_is_not_hidden(fake_ngrok):
         open_tunnel(5123, auth_token=TOKEN)
 
 
-def test_download_progress_reaches_the_learner(fake_ngrok, capsys):
+def test_download_progress_is_not_left_in_the_output(fake_ngrok, capsys):
+    """pyngrok's "Downloading ngrok ..." ends in a carriage return, which a notebook keeps."""
     fake_ngrok.stdout = "Downloading ngrok ...\r"
     assert open_tunnel(5123, auth_token=TOKEN).ok
-    assert capsys.readouterr().out == "Downloading ngrok ...\r"
+    assert capsys.readouterr().out == ""
 
 
 def test_timeout_gives_up_and_closes_a_late_tunnel(fake_ngrok):
@@ -308,5 +352,5 @@ def test_real_pyngrok_offline_says_ngrok_cannot_be_downloaded(offline, tmp_path,
     assert result.message == tunnel.MESSAGES["no-download"]
     assert not ngrok_path.exists()
     out, err = capsys.readouterr()
-    assert out == "Downloading ngrok ...\r"  # pyngrok's progress line, covered by the next line
+    assert out == ""  # no "Downloading ngrok ..." line left behind in a notebook
     assert TOKEN not in out + err + result.message

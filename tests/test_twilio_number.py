@@ -1,18 +1,60 @@
 """point_number: the twilio Client replaced by a fake at companion_app.twilio_number.Client."""
 
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
 
-from companion_app.twilio_number import point_number
+from companion_app import number_record
+from companion_app.twilio_number import (
+    point_number,
+    recover_earlier,
+    restore_all,
+    restore_by_hand,
+)
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-SECRET-auth-token-value"
 PUBLIC = "https://example.ngrok.app"
 NUMBER = "+14155550199"
 OLD_URL = "https://demo.twilio.com/welcome/sms/reply"
+
+
+RESTORE_COMMAND = "python -m companion_app restore-number"
+
+
+def records():
+    """The records of pointed numbers on disk, as JSON."""
+    folder = number_record.state_dir()
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("number-*.json"))]
+
+
+def dead_pid():
+    """The id of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def left_behind(pid, new_url=f"{PUBLIC}/sms", account_sid=ACCOUNT_SID):
+    """A record as a process that ended without restoring leaves it."""
+    record = number_record.Record(
+        phone_number=NUMBER,
+        sid="PN" + "1" * 32,
+        account_sid=account_sid,
+        old_url=OLD_URL,
+        old_method="GET",
+        new_url=new_url,
+        pid=pid,
+        started=1.0,
+    )
+    number_record.save(record)
+    return record
 
 
 def phone(number=NUMBER, sid="PN" + "1" * 32, sms_url=OLD_URL, sms_method="GET"):
@@ -29,6 +71,8 @@ class FakeTwilio:
         self.clients = []
         self.list_error = None
         self.update_errors = []  # raised by the next update() calls, in order (None: succeed)
+        self.lost_replies = []  # raised by the next update() calls AFTER the change was applied
+        self.fetch_error = None
 
     def client(self, account_sid, auth_token, http_client=None):
         """The fake `Client` class: Client(account_sid, auth_token, http_client=…)."""
@@ -51,23 +95,37 @@ class FakeNumbers:
 
     def __call__(self, sid):
         account = self.account
+        (number,) = [n for n in account.numbers if n.sid == sid]
 
         def update(**fields):
             account.calls.append(("update", sid, fields))
             error = account.update_errors.pop(0) if account.update_errors else None
             if error:
                 raise error
+            number.sms_url, number.sms_method = fields["sms_url"], fields["sms_method"]
+            lost = account.lost_replies.pop(0) if account.lost_replies else None
+            if lost:
+                raise lost
             return SimpleNamespace(sid=sid, **fields)
 
-        return SimpleNamespace(update=update)
+        def fetch():
+            account.calls.append(("fetch", sid))
+            if account.fetch_error:
+                raise account.fetch_error
+            return SimpleNamespace(**vars(number))
+
+        return SimpleNamespace(update=update, fetch=fetch)
 
 
 @pytest.fixture
 def twilio(monkeypatch):
-    """A fake Twilio account in place of the twilio Client class; no credentials set yet."""
+    """A fake Twilio account in place of the twilio Client class; no credentials set yet.
+
+    Whatever a test left pointed is restored when it ends."""
     account = FakeTwilio()
     monkeypatch.setattr("companion_app.twilio_number.Client", account.client)
-    return account
+    yield account
+    restore_all()  # what a test left pointed is put back now, not at exit
 
 
 @pytest.fixture
@@ -281,9 +339,10 @@ def test_failure_while_updating(twilio, credentials):
     assert result.reason == "update-failed"
     assert result.message == (
         f"Twilio refused the credentials while updating {NUMBER} (401): check TWILIO_ACCOUNT_SID "
-        "and TWILIO_AUTH_TOKEN (the live ones, from https://console.twilio.com); the number was "
-        "not changed."
+        "and TWILIO_AUTH_TOKEN (the live ones, from https://console.twilio.com); reading it back "
+        f"shows the number was not changed (it is {OLD_URL} (GET))."
     )
+    assert records() == []
 
 
 def test_failure_while_restoring_says_how_to_do_it_by_hand(twilio, credentials):
@@ -291,9 +350,11 @@ def test_failure_while_restoring_says_how_to_do_it_by_hand(twilio, credentials):
     pointed = point_number(PUBLIC, NUMBER)
     assert pointed.restore() == (
         f"Could not reach Twilio's API while restoring {NUMBER} (no internet?): connect to the "
-        f"internet and try again; set its SMS webhook back to {OLD_URL} (GET) by hand in the "
-        "Console (https://console.twilio.com/us1/develop/phone-numbers/manage/incoming)."
+        f"internet and try again; its old webhook {OLD_URL} (GET) is kept on record: put it back "
+        f"with `python -m companion_app restore-number`, or set its SMS webhook to {OLD_URL} "
+        "(GET) in the Console (https://console.twilio.com/us1/develop/phone-numbers/manage/incoming)."
     )
+    assert [r["old_url"] for r in records()] == [OLD_URL]
 
 
 def test_the_auth_token_is_never_in_a_message(twilio, credentials):
@@ -316,3 +377,184 @@ def test_real_client_offline_says_no_internet(credentials, monkeypatch):
         "Could not reach Twilio's API while looking up your numbers (no internet?): connect to "
         "the internet and try again."
     )
+
+
+# --- the original webhook on disk ------------------------------------------------------------------
+
+
+def test_the_original_is_on_disk_before_the_update_and_gone_after_the_restore(twilio, credentials):
+    seen_at_update = []
+    original_update = FakeNumbers.__call__
+
+    def spying_call(numbers, sid):
+        handle = original_update(numbers, sid)
+
+        def update(**fields):
+            seen_at_update.append(records())
+            return handle.update(**fields)
+
+        return SimpleNamespace(update=update, fetch=handle.fetch)
+
+    FakeNumbers.__call__ = spying_call
+    try:
+        pointed = point_number(PUBLIC, NUMBER)
+        on_disk = records()
+        pointed.restore()
+    finally:
+        FakeNumbers.__call__ = original_update
+    assert [r["old_url"] for r in seen_at_update[0]] == [OLD_URL]
+    assert on_disk[0]["old_url"] == OLD_URL and on_disk[0]["old_method"] == "GET"
+    assert on_disk[0]["new_url"] == f"{PUBLIC}/sms"
+    assert on_disk[0]["pid"] == os.getpid()
+    assert records() == []
+    assert twilio.numbers[0].sms_url == OLD_URL
+
+
+def test_the_record_is_written_atomically_and_readable(twilio, credentials):
+    point_number(PUBLIC, NUMBER)
+    folder = number_record.state_dir()
+    assert [p.name for p in folder.iterdir()] == ["number-14155550199.json"]
+
+
+def test_a_lost_reply_is_checked_by_reading_the_number_back(twilio, credentials):
+    twilio.lost_replies = [requests.Timeout("read timed out")]
+    pointed = point_number(PUBLIC, NUMBER)
+    assert pointed.ok
+    assert pointed.message == (
+        f"Pointed {NUMBER} at {PUBLIC}/sms (POST): Twilio's reply was lost, but reading the "
+        f"number back shows the change; it was {OLD_URL} (GET), put back on close."
+    )
+    assert twilio.numbers[0].sms_url == f"{PUBLIC}/sms"
+    assert pointed.restore().startswith(f"Restored {NUMBER}")
+    assert twilio.numbers[0].sms_url == OLD_URL
+    assert records() == []
+
+
+def test_a_lost_reply_that_cannot_be_checked_is_restored_anyway(twilio, credentials):
+    twilio.lost_replies = [requests.Timeout("read timed out")]
+    twilio.fetch_error = requests.ConnectionError("gone")
+    pointed = point_number(PUBLIC, NUMBER)
+    assert pointed.ok
+    assert f"{NUMBER} may point at {PUBLIC}/sms (POST)" in pointed.message
+    assert RESTORE_COMMAND in pointed.message
+    pointed.restore()
+    assert twilio.numbers[0].sms_url == OLD_URL
+    assert records() == []
+
+
+def test_a_lost_restore_reply_is_confirmed_by_reading_back(twilio, credentials):
+    pointed = point_number(PUBLIC, NUMBER)
+    twilio.lost_replies = [requests.Timeout("read timed out")]
+    assert pointed.restore() == f"Restored {NUMBER}: its SMS webhook is {OLD_URL} (GET) again."
+    assert records() == []
+
+
+def test_a_live_session_s_tunnel_is_never_saved_as_original(twilio, credentials):
+    """Another process of this tool (here: pytest's parent, which is alive) holds the number."""
+    twilio.numbers[0].sms_url = "https://first.ngrok.app/sms"
+    left_behind(os.getppid(), new_url="https://first.ngrok.app/sms")
+    result = point_number("https://second.ngrok.app", NUMBER)
+    assert (result.ok, result.reason) == (False, "in-use")
+    assert result.message == (
+        f"Not changing {NUMBER}: another live session of this tool (process {os.getppid()}) "
+        f"pointed it at https://first.ngrok.app/sms and puts it back to {OLD_URL} (GET) when it "
+        f"stops. Stop that session first (or run `{RESTORE_COMMAND}`), then try again."
+    )
+    assert [c[0] for c in twilio.calls] == ["list"]
+    assert records()[0]["old_url"] == OLD_URL
+
+
+def test_two_sessions_in_one_process(twilio, credentials):
+    first = point_number("https://first.ngrok.app", NUMBER)
+    second = point_number("https://second.ngrok.app", NUMBER)
+    assert second.reason == "in-use"
+    first.restore()
+    assert twilio.numbers[0].sms_url == OLD_URL
+
+
+def test_a_dead_session_s_tunnel_is_not_saved_as_original(twilio, credentials):
+    twilio.numbers[0].sms_url = "https://dead.ngrok.app/sms"
+    left_behind(dead_pid(), new_url="https://dead.ngrok.app/sms")
+    pointed = point_number(PUBLIC, NUMBER)
+    assert pointed.old.url == OLD_URL
+    pointed.restore()
+    assert twilio.numbers[0].sms_url == OLD_URL
+
+
+@pytest.mark.parametrize(
+    ("now", "after", "sentence"),
+    [
+        (
+            f"{PUBLIC}/sms",
+            OLD_URL,
+            f"An earlier session (process PID) ended without putting {NUMBER} back: restored "
+            f"it, its SMS webhook is {OLD_URL} (GET) again.",
+        ),
+        (
+            OLD_URL,
+            OLD_URL,
+            f"An earlier session (process PID) ended without putting {NUMBER} back, but it "
+            f"points at {OLD_URL} again already: nothing to do.",
+        ),
+        (
+            "https://mine.example/sms",
+            "https://mine.example/sms",
+            f"An earlier session (process PID) ended without putting {NUMBER} back, but it now "
+            "points at https://mine.example/sms (GET), set since then: left as it is (before "
+            f"that session it was {OLD_URL} (GET)).",
+        ),
+    ],
+)
+def test_the_next_start_puts_back_what_a_killed_session_left(
+    twilio, credentials, now, after, sentence
+):
+    twilio.numbers[0].sms_url = now
+    pid = dead_pid()
+    left_behind(pid)
+    assert recover_earlier() == [
+        sentence.replace("PID", str(pid)),
+        f"To put a number back by hand at any time: {RESTORE_COMMAND}",
+    ]
+    assert twilio.numbers[0].sms_url == after
+    assert records() == []
+
+
+def test_the_next_start_without_credentials_says_what_to_do(twilio):
+    pid = dead_pid()
+    left_behind(pid)
+    assert recover_earlier() == [
+        f"An earlier session (process {pid}) ended without putting {NUMBER} back: it points at "
+        f"{PUBLIC}/sms, and it was {OLD_URL} (GET). Without that account's TWILIO_ACCOUNT_SID "
+        "and TWILIO_AUTH_TOKEN it cannot be put back from here.",
+        f"To put a number back by hand at any time: {RESTORE_COMMAND}",
+    ]
+    assert len(records()) == 1
+
+
+def test_the_next_start_offline_keeps_the_record(twilio, credentials):
+    twilio.fetch_error = requests.ConnectionError("no route")
+    left_behind(dead_pid())
+    assert "the record is kept" in recover_earlier()[0]
+    assert len(records()) == 1
+
+
+def test_restore_by_hand(twilio, credentials):
+    twilio.numbers[0].sms_url = f"{PUBLIC}/sms"
+    left_behind(dead_pid())
+    lines, done = restore_by_hand()
+    assert lines == [f"Restored {NUMBER}: its SMS webhook is {OLD_URL} (GET) again."]
+    assert done and records() == []
+    assert twilio.numbers[0].sms_url == OLD_URL
+    lines, done = restore_by_hand()
+    assert done and lines[0].startswith("Nothing to restore: no number is on record in ")
+
+
+def test_a_record_that_cannot_be_written_leaves_the_number_alone(
+    twilio, credentials, tmp_path, monkeypatch
+):
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    monkeypatch.setenv(number_record.STATE_DIR_VARIABLE, str(tmp_path / "blocked" / "state"))
+    result = point_number(PUBLIC, NUMBER)
+    assert result.reason == "no-record"
+    assert "SMS_COOKIES_STATE_DIR" in result.message
+    assert [c[0] for c in twilio.calls] == ["list"]

@@ -7,10 +7,12 @@
     delivery = conv.send("hello")      # .status, .replies, .error, .request
     sim.clock.advance(hours=4)
 
-It reproduces what Twilio documents (cookies kept per From/To pair for 4 hours, signed form posts,
-TwiML replies, error codes). Where Twilio documents nothing, the choices made are listed in the
-docstrings of core (delivery, redirects, errors), cookies (the jar), transport (timeouts), twiml and
-params (places), and each is tested. ERRORS is the table of error codes and their meanings.
+It reproduces what Twilio documents (cookies kept per From/To pair for 4 hours after they were
+set, signed form posts, TwiML replies, error codes, NumSegments as Twilio's segment calculator
+counts, MM SIDs for messages with media). Where Twilio documents nothing, the choices made are
+listed in the docstrings of core (delivery, redirects, errors, the signed URL), cookies (the jar:
+Path, Domain, Secure, size, expiry), transport (timeouts), twiml and params (places), and each is
+tested. ERRORS is the table of error codes and their meanings.
 """
 
 from companion_app.simulator.clock import FakeClock, SystemClock

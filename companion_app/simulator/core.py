@@ -7,6 +7,10 @@ Choices where Twilio documents nothing (each one is tested):
   PUBLIC webhook_url, as Twilio signs the URL it was configured with. In-process, the app sees the
   request at http://localhost/<path> (as behind a tunnel); tunnel_headers=True adds the
   X-Forwarded-Proto/X-Forwarded-Host headers ngrok adds.
+- The URL is signed exactly as it goes on the wire: characters a URL cannot carry are
+  percent-encoded first (see wire_url), and for GET Twilio's parameters are appended, form-encoded,
+  to the configured query string, which is kept as written.
+- A message with media gets an MM SID, a text-only one an SM SID (Twilio's SID glossary).
 - auth_token=None: no X-Twilio-Signature header is sent (a webhook that checks will answer 403).
 - An HTTP status of 400 or more is error 11200 and nothing is sent; cookies that error response set
   are NOT stored (a failed delivery leaves the conversation's jar as it was).
@@ -26,9 +30,10 @@ Choices where Twilio documents nothing (each one is tested):
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from twilio.request_validator import RequestValidator
+from urllib3.util import parse_url
 from werkzeug.http import parse_date, parse_options_header
 
 from companion_app import server
@@ -179,6 +184,18 @@ class Conversation:
         return display.chat_html(self.from_, self.to, self.deliveries)
 
 
+def wire_url(url):
+    """url as an HTTP client puts it on the wire: characters a URL cannot carry percent-encoded.
+
+    urllib3 (under requests) sends a path and query with spaces, non-ASCII letters or brackets
+    encoded and lower-case escapes upper-cased; the same string is signed, and handed to the
+    in-process app, so the signature always covers the bytes the webhook receives.
+    """
+    parts = urlsplit(url)
+    target = parse_url(urlunsplit(("", "", parts.path, parts.query, "")))
+    return urlunsplit(parts._replace(path=target.path or "", query=target.query or ""))
+
+
 class TwilioSimulator:
     """Twilio's side of SMS conversations with one webhook: signed requests, cookie jars, TwiML."""
 
@@ -246,17 +263,21 @@ class TwilioSimulator:
         return RequestValidator(self.auth_token).compute_signature(url, params)
 
     def build_request(self, method, url, params, cookie_header):
-        """(SentRequest, path, query, body) for one hop: GET puts params in the query string."""
-        parts = urlsplit(url)
+        """(SentRequest, path, query, body) for one hop: GET puts params in the query string.
+
+        The URL is signed exactly as it goes on the wire (see wire_url); GET appends Twilio's
+        parameters, form-encoded, to the configured query string, which is kept as it was.
+        """
+        parts = urlsplit(wire_url(url))
         headers = {"User-Agent": USER_AGENT}
         if method == "GET":
-            query = urlencode(parse_qsl(parts.query, keep_blank_values=True) + list(params.items()))
-            url = urlunsplit(parts._replace(query=query))
+            query = "&".join(q for q in (parts.query, urlencode(params)) if q)
             body, signed_params = None, {}
         else:
             query = parts.query
             body, signed_params = urlencode(params), params
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        url = urlunsplit(parts._replace(query=query))
         if self.auth_token:
             headers["X-Twilio-Signature"] = self.signature(url, signed_params)
         if cookie_header:
@@ -273,7 +294,7 @@ class TwilioSimulator:
             raise TypeError(f"body must be a str, not {type(body).__name__}")
         if len(body) > MAX_BODY:
             raise ValueError(f"a message body is at most {MAX_BODY} characters, not {len(body)}")
-        sid = self._sids.new("SM")
+        sid = self._sids.new("MM" if media else "SM")
         delivery = Delivery(conv.from_, conv.to, body, media, self.clock.now(), sid)
         conv.deliveries.append(delivery)
         params = message_params(

@@ -7,6 +7,9 @@ sent empty, as Twilio sends them for numbers it cannot place.
 
 import mimetypes
 
+import gsm0338  # noqa: F401 -- registers the "gsm03.38" codec
+import regex
+
 #: Example places for a few US area codes: area code -> (city, state, zip).
 PLACES = {
     "415": ("SAN FRANCISCO", "CA", "94105"),
@@ -17,22 +20,49 @@ PLACES = {
 #: Country calling code -> ISO country, for the countries the simulator can place.
 COUNTRIES = {"+1": "US", "+44": "GB"}
 
-#: The GSM-7 characters (basic set and extension table) that fit a 160-character segment.
-GSM7 = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
-)
-
 #: The longest Body Twilio delivers (10 concatenated segments).
 MAX_BODY = 1600
 
+#: Septets in one GSM-7 segment, alone and in a concatenated message (7 go to the header).
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+#: UTF-16 code units in one UCS-2 segment, alone and in a concatenated message.
+UCS2_SINGLE, UCS2_MULTI = 70, 67
+
+
+def septets(character):
+    """How many GSM-7 septets a character takes (2 for the extension table), None if not GSM-7."""
+    if character == "\x1b":  # the escape code itself is not a character a phone sends
+        return None
+    try:
+        return len(character.encode("gsm03.38"))
+    except UnicodeEncodeError:
+        return None
+
 
 def segments(body):
-    """How many SMS segments the body takes: 160/153 GSM-7 characters, else 70/67 UCS-2."""
-    single, multi = (160, 153) if all(c in GSM7 for c in body) else (70, 67)
-    if len(body) <= single:
+    """How many SMS segments the body takes, the way Twilio's segment calculator counts them.
+
+    GSM-7 when every character is in the GSM 03.38 alphabet (extension characters such as
+    ``{ } [ ] ~ | ^ € \\`` take 2 septets): 160 septets, else 153 per segment. Otherwise UCS-2,
+    counted in UTF-16 code units (an emoji outside the BMP takes 2): 70, else 67 per segment.
+    A character (a grapheme cluster such as 👋🏽) is never split across two segments.
+    """
+    # CR LF is one grapheme cluster but two characters (as the calculator splits it).
+    characters = regex.findall(r"\r|\n|\X", body)
+    sizes = [septets(c) if len(c) == 1 else None for c in characters]
+    if all(size is not None for size in sizes):
+        single, multi = GSM7_SINGLE, GSM7_MULTI
+    else:
+        sizes = [len(c.encode("utf-16-le")) // 2 for c in characters]
+        single, multi = UCS2_SINGLE, UCS2_MULTI
+    if sum(sizes) <= single:
         return 1
-    return -(-len(body) // multi)
+    count, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            count, used = count + 1, 0
+        used += size
+    return count
 
 
 def place(number):

@@ -2,8 +2,9 @@
 
 import random
 
-#: SID prefixes the simulator makes: messages, accounts, messaging services.
-PREFIXES = ("SM", "AC", "MG")
+#: SID prefixes the simulator makes (Twilio's SID glossary): SMS, MMS (a message with media),
+#: accounts, messaging services.
+PREFIXES = ("SM", "MM", "AC", "MG")
 
 
 class SidMaker:

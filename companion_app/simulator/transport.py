@@ -9,6 +9,8 @@ Both return an HttpResponse, or a DeliveryError when no response came back:
 - An exception out of an in-process app (Flask propagates them when TESTING is on) is reported as
   11200, with the exception in the detail, as the 500 it would be in production.
 - Redirects are never followed here; the simulator follows them itself.
+- The URL goes on the wire as given (requests would otherwise re-quote it, e.g. turn ``%7E`` into
+  ``~``), so the path and query the webhook reads are the ones that were signed.
 """
 
 import time
@@ -45,9 +47,8 @@ class InProcessTransport:
         """Send one request; return an HttpResponse or a DeliveryError."""
         started = time.monotonic()
         try:
-            response = self._client.open(
-                path, method=method, query_string=query, headers=headers, data=body
-            )
+            target = path + (f"?{query}" if query else "")  # the raw URI, as a server passes it
+            response = self._client.open(target, method=method, headers=headers, data=body)
             data = response.get_data()
             response.close()
         except Exception as exc:  # an app in TESTING mode raises instead of answering 500
@@ -74,14 +75,14 @@ class HttpTransport:
 
         url = self.base_url + path + (f"?{query}" if query else "")
         try:
-            response = requests.request(
-                method,
-                url,
-                headers=headers,
-                data=body,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
-            )
+            with requests.Session() as session:
+                prepared = session.prepare_request(
+                    requests.Request(method, url, headers=headers, data=body)
+                )
+                prepared.url = url  # requests re-quotes URLs; send the one that was signed
+                response = session.send(
+                    prepared, timeout=(self.connect_timeout, self.timeout), allow_redirects=False
+                )
         except requests.Timeout:
             return DeliveryError(
                 11205,

@@ -21,7 +21,7 @@ NEEDS_REAL_PYTHON = (
 
 def needs_real_python(what):
     """One plain sentence: what cannot run here, and where it can."""
-    return f"{what.rstrip('.')}: {NEEDS_REAL_PYTHON}"
+    return f"{what.rstrip('.')}: {NEEDS_REAL_PYTHON[0].lower()}{NEEDS_REAL_PYTHON[1:]}"
 
 
 class NotInBrowser:

@@ -11,12 +11,11 @@ from werkzeug.serving import DechunkedInput, WSGIRequestHandler, make_server
 from werkzeug.urls import uri_to_iri
 
 from companion_app.framing import ChunkedBody, RequestGuard
+from companion_app.inbrowser import IN_BROWSER
 from companion_app.printable import printable
 
 #: A query string in a logged request line: it holds the message Body of a GET webhook.
 QUERY = re.compile(r"\?[^\s'\"]*")
-
-from companion_app.inbrowser import IN_BROWSER
 
 
 class RequestHandler(WSGIRequestHandler):

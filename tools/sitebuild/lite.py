@@ -53,14 +53,16 @@ APP_PACKAGES = (
     "markupsafe",
     "twilio",
     "python-dotenv",
+    "gsm0338",
 )
 
 #: Dependencies the browser never imports, left out of the lock on purpose: twilio.twiml and
 #: twilio.request_validator need none of twilio's; companion_app imports requests and pyngrok only
-#: in the code that opens sockets, which Pyodide cannot do.
+#: in the code that opens sockets, which Pyodide cannot do; regex (a C extension with no Pyodide
+#: wheel on PyPI) is replaced there by an approximation of grapheme clusters (simulator.params).
 NOT_IN_BROWSER = {
     "twilio": {"aiohttp", "aiohttp-retry", "pyjwt", "requests"},
-    "sms-cookies": {"requests", "pyngrok"},
+    "sms-cookies": {"requests", "pyngrok", "regex"},
 }
 
 #: Environment markers as Pyodide evaluates them.

@@ -54,6 +54,7 @@ APP_PACKAGES = (
     "twilio",
     "python-dotenv",
     "gsm0338",
+    "urllib3",
 )
 
 #: Dependencies the browser never imports, left out of the lock on purpose: twilio.twiml and
@@ -64,6 +65,10 @@ NOT_IN_BROWSER = {
     "twilio": {"aiohttp", "aiohttp-retry", "pyjwt", "requests"},
     "sms-cookies": {"requests", "pyngrok", "regex"},
 }
+
+#: Dependencies a package imports without declaring them: companion_app.simulator.core imports
+#: urllib3 (to read the webhook URL as Twilio does), which it otherwise gets through requests.
+UNDECLARED = {"sms-cookies": {"urllib3"}}
 
 #: Environment markers as Pyodide evaluates them.
 EMSCRIPTEN = {
@@ -179,7 +184,7 @@ def browser_depends(name, requires):
         if req.marker is not None and not Marker(str(req.marker)).evaluate(EMSCRIPTEN):
             continue
         depends.add(canonicalize_name(req.name))
-    return sorted(depends - NOT_IN_BROWSER.get(name, set()))
+    return sorted((depends | UNDECLARED.get(name, set())) - NOT_IN_BROWSER.get(name, set()))
 
 
 def write_lock(folder, pyodide_lock):

@@ -175,3 +175,13 @@ def test_without_regex_clusters_match_regex(body, monkeypatch):
     expected = regex.findall(r"\r|\n|\X", body)
     monkeypatch.setattr("companion_app.simulator.params.regex", None)
     assert params.clusters(body) == expected
+
+
+def test_in_the_browser_gunicorn_says_it_needs_a_real_python(monkeypatch):
+    from companion_app import production
+    from companion_app.inbrowser import NEEDS_REAL_PYTHON
+
+    monkeypatch.setattr("companion_app.production.IN_BROWSER", True)
+    reason = production.unavailable_reason()
+    assert reason.startswith("Gunicorn's worker processes cannot run in the browser: ")
+    assert reason.lower().endswith(NEEDS_REAL_PYTHON.lower())

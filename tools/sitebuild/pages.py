@@ -25,6 +25,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from tools.links import Links, read_project
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DOCS = ("instructor-guide", "troubleshooting", "cheat-sheet")
@@ -57,11 +59,14 @@ class Notebook:
         return f"notebooks/{self.path.stem}.html"
 
 
+def links():
+    """The project's Binder and Colab addresses, from pyproject.toml's [project.urls] and version."""
+    return Links(*read_project(ROOT))
+
+
 def repository():
-    """owner/name of the project's public home, read from the README's Binder link."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", readme)
-    return found.group(1) if found else "sms-cookies/sms-cookies"
+    """owner/name of the project's public home."""
+    return links().slug
 
 
 def series():
@@ -127,8 +132,8 @@ def launch_links(notebook, repo):
     name = notebook.path.name
     return {
         "lite_url": f"../lite/lab/index.html?path={name}",
-        "binder_url": f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/notebooks/{name}",
-        "colab_url": f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{name}",
+        "binder_url": links().binder(f"notebooks/{name}"),
+        "colab_url": links().colab(f"notebooks/{name}"),
         "download": name,
         "where": NEEDS_REAL_PYTHON.get(notebook.number, RUNS_IN_BROWSER),
     }

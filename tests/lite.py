@@ -27,6 +27,12 @@ DOM_KINDS = {
 #: Markdown as JupyterLab renders it (tables included), to compare by text.
 MARKDOWN = mistune.create_markdown(plugins=["table", "strikethrough"])
 
+#: The notebook on screen, and an output that shows an exception.
+VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+ERROR = (
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]:has-text("Traceback")'
+)
+
 READ_OUTPUTS = """cells => cells.map(cell => [...cell.querySelectorAll('.jp-OutputArea-output')]
     .map(out => [out.getAttribute('data-mime-type') || '', out.textContent]))"""
 
@@ -143,11 +149,15 @@ def kernel_status(page):
     return None
 
 
-def run_notebook(page, url, name, timeout=240, screenshot=None):
-    """Open name in JupyterLite at url, run all cells, and return a Run with the DOM's outputs."""
+def run_notebook(page, url, name, timeout=240, screenshot=None, navigate=True):
+    """Open name in JupyterLite at url, run all cells, and return a Run with the DOM's outputs.
+
+    navigate=False: the page is already on its way there (a reader clicked "Run in your browser").
+    """
     run = Run()
     started = time.monotonic()
-    page.goto(f"{url}lite/lab/index.html?path={name}")
+    if navigate:
+        page.goto(f"{url}lite/lab/index.html?path={name}")
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", timeout=timeout * 1000
     )
@@ -174,8 +184,11 @@ def run_notebook(page, url, name, timeout=240, screenshot=None):
         )
         if has_output and run.load_to_first_output is None:
             run.load_to_first_output = time.monotonic() - started
-        if not any("*" in p for p in prompts) and kernel_status(page) == "idle":
+        idle = kernel_status(page) == "idle"
+        if idle and not any("*" in p for p in prompts):
             break
+        if idle and page.locator(f"{VISIBLE} {ERROR}").count():
+            break  # Run All stops at a cell that raised; the cells after it stay queued
         if time.monotonic() > deadline:
             raise TimeoutError(f"{name}: still running after {timeout} s")
         page.wait_for_timeout(250)

@@ -1,5 +1,6 @@
 """Fixtures for the website's tests: the site built once per session and served on 127.0.0.1."""
 
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The site, built once per session from the working tree (downloads cached in .site-cache/)."""
+    cached = (ROOT / ".site-cache" / "npm").is_dir()
+    if not cached and shutil.which("npm") is None:
+        pytest.skip("npm is needed once to download Pyodide and mermaid for the site (make site)")
     out = tmp_path_factory.mktemp("site") / "_site"
     result = subprocess.run(
         [sys.executable, "-m", "tools.sitebuild", "build", "--out", str(out)],

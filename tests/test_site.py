@@ -8,7 +8,7 @@ import sys
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import nbformat
 import pytest
@@ -94,7 +94,7 @@ def test_every_internal_link_resolves(page, site_url, built_site, browser_page):
         with urllib.request.urlopen(urljoin(site_url, parts.path), timeout=10) as response:  # noqa: S310
             assert response.status == 200, ref
         if parts.fragment and path.endswith(".html"):
-            assert parts.fragment in ids_in(built_site / path), ref
+            assert unquote(parts.fragment) in ids_in(built_site / path), ref
 
 
 def test_notebook_pages_show_the_committed_outputs(site_url, browser_page):

@@ -34,11 +34,11 @@ DOCS = ("instructor-guide", "troubleshooting", "cheat-sheet")
 #: What needs a real Python, for the notebooks that cannot run fully in Pyodide (no threads, sockets
 #: or processes there); every other notebook runs in the browser from top to bottom.
 NEEDS_REAL_PYTHON = {
-    "01": "The real local server needs a real Python: in the browser the same cells talk to "
-    "the app in-process.",
-    "04": "The tunnel and the real number need a real Python: in the browser every offline cell "
-    "runs in-process.",
-    "07": "Gunicorn's workers need a real Python: in the browser the cells that need them say so.",
+    "01": "Needs a real Python (its requests talk to a real local server): use Binder or your "
+    "machine.",
+    "04": "Needs a real Python (pyngrok, requests and a real local server): use Binder or your "
+    "machine.",
+    "07": "Runs in your browser, except gunicorn's workers, which say they need a real Python.",
 }
 RUNS_IN_BROWSER = "Every cell runs in your browser."
 

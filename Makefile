@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("sms-cookies needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebook,test,production,site]"
+	$(BIN)/python -m pip install --quiet -e ".[notebook,test,production]"
 	@touch $(STAMP)
 
 # Rooted at the repository, so README.md, docs/ and student/ open in Lab and the notebooks'

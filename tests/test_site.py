@@ -12,7 +12,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import nbformat
 import pytest
-from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
+
+from tools.sitebuild.lite import pyodide_version
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -168,7 +169,7 @@ def test_the_home_page_lists_the_series_with_times(site_url, browser_page):
 
 def test_pyodide_is_self_hosted_at_the_kernels_version_with_a_true_lock(built_site):
     pyodide = built_site / "lite" / "static" / "pyodide"
-    assert json.loads((pyodide / "package.json").read_text())["version"] == PYODIDE_VERSION
+    assert json.loads((pyodide / "package.json").read_text())["version"] == pyodide_version()
     lock = json.loads((pyodide / "pyodide-lock.json").read_text())["packages"]
     wheels = {whl.name for whl in pyodide.glob("*.whl")}
     assert {p["file_name"] for p in lock.values()} == wheels

@@ -8,6 +8,7 @@ with their real sha256 and the dependencies read from each wheel's metadata.
 """
 
 import email.parser
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -20,7 +21,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -28,6 +28,10 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WHEEL_LIST = HERE / "browser-wheels.txt"
+BUILD_REQUIREMENTS = HERE / "build-requirements.txt"
+#: JupyterLite's build tools live apart from .venv (not under a hidden folder: the lite build
+#: skips hidden paths).
+TOOLS = ROOT / "build" / "site-tools"
 
 #: mermaid from npm renders the diagrams on the site's pages (JupyterLite brings its own).
 MERMAID_VERSION = "12.3.0"
@@ -95,6 +99,27 @@ def run(*cmd, **kwargs):
     return result
 
 
+@functools.cache
+def tools_python():
+    """The Python of JupyterLite's build tools, installed (once per requirements change) if needed."""
+    python = TOOLS / "bin" / "python"
+    stamp = TOOLS / "installed.stamp"
+    expected = hashlib.sha256(BUILD_REQUIREMENTS.read_bytes()).hexdigest()
+    if not (stamp.exists() and stamp.read_text() == expected):
+        run(sys.executable, "-m", "venv", "--clear", TOOLS)
+        run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "-r", BUILD_REQUIREMENTS)  # fmt: skip
+        stamp.write_text(expected)
+    return python
+
+
+@functools.cache
+def pyodide_version():
+    """The Pyodide version jupyterlite-pyodide-kernel loads (its PYODIDE_VERSION)."""
+    code = "from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION as v; print(v)"
+    return run(tools_python(), "-c", code).stdout.strip()
+
+
 def requirements():
     """Every wheel the browser needs, as name==version lines."""
     lines = [
@@ -110,7 +135,7 @@ def stamp_text():
     """What the downloads depend on; a change means downloading again."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
     digest.update("\n".join(requirements()).encode())
-    digest.update(f"pyodide {PYODIDE_VERSION} mermaid {MERMAID_VERSION}".encode())
+    digest.update(f"pyodide {pyodide_version()} mermaid {MERMAID_VERSION}".encode())
     return digest.hexdigest()
 
 
@@ -148,7 +173,7 @@ def fetch(cache):
     markupsafe = next(line for line in requirements() if line.startswith("markupsafe=="))
     run(*pip, "wheel", "--quiet", "--no-deps", "--no-binary", "markupsafe", "-w", wheels,
         markupsafe, env={**os.environ, "CC": "/bin/false"})  # fmt: skip
-    npm_package("pyodide", PYODIDE_VERSION, cache)
+    npm_package("pyodide", pyodide_version(), cache)
     npm_package("mermaid", MERMAID_VERSION, cache)
     stamp.write_text(expected)
     return True
@@ -241,7 +266,7 @@ def build_lite(cache, output, contents):
         lite_dir = Path(tmp)
         pyodide = lite_dir / "static" / "pyodide"
         pyodide.mkdir(parents=True)
-        runtime = cache / "npm" / f"pyodide-{PYODIDE_VERSION}"
+        runtime = cache / "npm" / f"pyodide-{pyodide_version()}"
         for name in PYODIDE_FILES:
             shutil.copy2(runtime / name, pyodide / name)
         for whl in (cache / "wheels").glob("*.whl"):
@@ -250,6 +275,6 @@ def build_lite(cache, output, contents):
         write_lock(pyodide, runtime / "pyodide-lock.json")
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1))
         shutil.rmtree(output, ignore_errors=True)
-        jupyter = Path(sys.executable).with_name("jupyter")
+        jupyter = tools_python().with_name("jupyter")
         run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--contents", contents,
             "--output-dir", output, "--no-sourcemaps", "--apps", "lab", cwd=lite_dir)  # fmt: skip

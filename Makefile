@@ -12,7 +12,7 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student notebooks links clean help node-oracle
+.PHONY: lab test lint format bench student notebooks links site serve-site clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
@@ -21,6 +21,7 @@ help:
 	@echo "make notebooks re-run every notebook top to bottom in a fresh kernel, offline, saving outputs"
 	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
 	@echo "make links    point every Binder/Colab badge and Colab install cell at [project.urls]"
+	@echo "make site     the website in _site/: notebooks, docs, search, JupyterLite (make serve-site)"
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
 
@@ -70,8 +71,24 @@ notebooks: $(STAMP)
 student: $(STAMP)
 	$(BIN)/python -m companion_app.student notebooks student
 
+# The site's downloads (Pyodide and mermaid from npm, pure wheels from PyPI) are fetched once per
+# pyproject.toml or wheel-list change into .site-cache/; building needs no network after that.
+SITE_STAMP := .site-cache/downloads.stamp
+HOST ?= 0.0.0.0
+PORT ?= 8000
+
+$(SITE_STAMP): $(STAMP) pyproject.toml tools/sitebuild/browser-wheels.txt
+	$(BIN)/python -m tools.sitebuild fetch
+
+site: $(STAMP) $(SITE_STAMP)
+	$(BIN)/python -m tools.sitebuild build
+
+serve-site: $(STAMP)
+	@test -f _site/index.html || $(MAKE) site
+	$(BIN)/python -m tools.sitebuild serve --host $(HOST) --port $(PORT)
+
 links: $(STAMP)
 	$(BIN)/python -m tools.links --write
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules _site .site-cache

@@ -24,7 +24,7 @@ def pytest_configure(config):
 
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.site"]
 
 
 def needs_gunicorn(path):

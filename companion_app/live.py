@@ -9,8 +9,7 @@ import textwrap
 import threading
 
 from companion_app import server
-from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
-from companion_app.twilio_number import point_number, recover_earlier, restore_all
+from companion_app.inbrowser import IN_BROWSER
 
 #: Printed lines are wrapped here, between words: a terminal or notebook would cut words instead.
 WIDTH = 79
@@ -185,7 +184,7 @@ def go_live(
     port=0,
     name="live",
     env_file=".env",
-    timeout=DEFAULT_TIMEOUT,
+    timeout=None,
     watch_hint=".recent() shows what arrived, .close() stops it all.",
     allow_unsigned=False,
     how=None,
@@ -199,6 +198,20 @@ def go_live(
     A number that an earlier, ended session left pointed is put back first. `how` rewords the
     hints for another front end (the command line): {"ask": ..., "unsigned": ...}.
     """
+    # Here, not at the top: pyngrok and requests are only needed to go live, never in the browser.
+    if IN_BROWSER:
+        from companion_app.inbrowser import (
+            DEFAULT_TIMEOUT,
+            NoTunnel,
+            open_tunnel,
+            point_number,
+            recover_earlier,
+        )
+    else:
+        from companion_app.tunnel import DEFAULT_TIMEOUT, NoTunnel, open_tunnel
+        from companion_app.twilio_number import point_number, recover_earlier
+
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     how = {**HOW, **(how or {})}
     stop(name)
     catch_end_signals()
@@ -259,6 +272,11 @@ def stop(name="live"):
 
 def stop_all(say=print):
     """Close every session go_live() started, and put back any number still pointed."""
+    if IN_BROWSER:
+        from companion_app.inbrowser import restore_all
+    else:
+        from companion_app.twilio_number import restore_all
+
     with shielded(say):
         for name in list(_sessions):
             stop(name)

@@ -24,8 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
+from companion_app.inbrowser import IN_BROWSER, needs_real_python
 from companion_app.settings import ENV_FILE_VARIABLE, PASSED_VARIABLE, SETTING_NAMES
 
 #: The reference app, as gunicorn imports it (the factory is called once in every worker).
@@ -64,7 +63,9 @@ NOT_INSTALLED = (
 
 
 def unavailable_reason():
-    """Why gunicorn cannot run here (Windows, or not installed); None when it can."""
+    """Why gunicorn cannot run here (Windows, the browser, or not installed); None when it can."""
+    if IN_BROWSER:
+        return needs_real_python("Gunicorn's worker processes cannot run in the browser")
     if os.name == "nt":
         return ON_WINDOWS
     if importlib.util.find_spec("gunicorn") is None:
@@ -170,6 +171,8 @@ class Gunicorn:
         return self
 
     def _wait_until_ready(self):
+        import requests  # here, not at the top: the module imports where requests cannot run
+
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

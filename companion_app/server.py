@@ -1,4 +1,8 @@
-"""Serve a WSGI app on a real local port from a notebook or script, and stop it cleanly."""
+"""Serve a WSGI app on a real local port from a notebook or script, and stop it cleanly.
+
+In the browser (Pyodide: no sockets, no threads) serve() answers in-process instead: the simulator
+given the server's url delivers to the app directly, so the same cells run in both places.
+"""
 
 import re
 import threading
@@ -7,6 +11,7 @@ from werkzeug.serving import DechunkedInput, WSGIRequestHandler, make_server
 from werkzeug.urls import uri_to_iri
 
 from companion_app.framing import ChunkedBody, RequestGuard
+from companion_app.inbrowser import IN_BROWSER
 from companion_app.printable import printable
 
 #: A query string in a logged request line: it holds the message Body of a GET webhook.
@@ -93,7 +98,45 @@ class LocalServer:
         return f"<LocalServer {self.url} {state}>"
 
 
+class InProcessServer:
+    """The browser's stand-in for LocalServer: no port; the simulator reaches the app in-process."""
+
+    def __init__(self, app, name="default"):
+        self.app = app
+        self.host = None
+        self.port = None
+        self.url = f"http://{name}.in-process"
+        self._running = True
+
+    @property
+    def running(self):
+        """True until stop() is called."""
+        return self._running
+
+    def stop(self):
+        """Stop answering; calling it twice is harmless."""
+        self._running = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def __repr__(self):
+        state = "running in-process (no sockets in the browser)" if self.running else "stopped"
+        return f"<InProcessServer {self.url} {state}>"
+
+
 _named = {}
+
+
+def app_at(url):
+    """The app of the in-process server whose url starts url, or None."""
+    for server in _named.values():
+        if isinstance(server, InProcessServer) and server.running and url.startswith(server.url):
+            return server.app
+    return None
 
 
 def serve(app, name="default", host="127.0.0.1", port=0):
@@ -102,7 +145,10 @@ def serve(app, name="default", host="127.0.0.1", port=0):
     This is what makes re-running a notebook cell safe: the old server does not keep its port.
     """
     stop(name)
-    server = _named[name] = LocalServer(app, host=host, port=port)
+    if IN_BROWSER:
+        server = _named[name] = InProcessServer(app, name)
+    else:
+        server = _named[name] = LocalServer(app, host=host, port=port)
     return server
 
 

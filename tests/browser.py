@@ -92,4 +92,4 @@ def browser_page(browser_context):
     page = browser_context.new_page()
     watch = PageWatch(page)
     yield page, watch
-    page.close()
+    page.close(run_before_unload=False)

@@ -228,7 +228,7 @@ def test_failure_while_pointing_stops_what_was_started(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("companion_app.live.point_number", interrupted)
+    monkeypatch.setattr("companion_app.twilio_number.point_number", interrupted)
     with pytest.raises(KeyboardInterrupt):
         go_live(app)
     port = int(re.search(r"127\.0\.0\.1:(\d+)", capsys.readouterr().out).group(1))

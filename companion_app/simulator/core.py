@@ -45,6 +45,7 @@ from twilio.request_validator import HMAC_SHA256, SIGNATURE_SETTINGS_HEADER, Req
 from urllib3.util import parse_url
 from werkzeug.http import parse_date, parse_options_header
 
+from companion_app import server
 from companion_app.simulator import display
 from companion_app.simulator.clock import FakeClock
 from companion_app.simulator.cookies import CookieJar
@@ -226,7 +227,12 @@ class TwilioSimulator:
         if method not in ("POST", "GET"):
             raise ValueError(f"method must be 'POST' or 'GET', not {method!r}")
         if isinstance(target, str):
-            self.transport = HttpTransport(target, timeout, connect_timeout)
+            app = server.app_at(target)  # a server in the browser answers in-process
+            self.transport = (
+                InProcessTransport(app, timeout)
+                if app is not None
+                else HttpTransport(target, timeout, connect_timeout)
+            )
             webhook_url = webhook_url or target.rstrip("/") + "/sms"
         else:
             self.transport = InProcessTransport(target, timeout)

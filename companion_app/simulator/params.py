@@ -6,9 +6,14 @@ sent empty, as Twilio sends them for numbers it cannot place.
 """
 
 import mimetypes
+import unicodedata
 
 import gsm0338  # noqa: F401 -- registers the "gsm03.38" codec
-import regex
+
+try:
+    import regex
+except ImportError:  # Python in the browser (Pyodide) has no wheel of regex: see clusters()
+    regex = None
 
 #: Example places for a few US area codes: area code -> (city, state, zip).
 PLACES = {
@@ -39,6 +44,37 @@ def septets(character):
         return None
 
 
+def clusters(body):
+    """The body's grapheme clusters, CR and LF apart (one cluster, two characters to the calculator).
+
+    Without the regex library (in the browser) clusters are approximated: a character joins the one
+    before it when it is a combining mark, a variation selector, a skin tone or a tag, when it
+    follows a zero-width joiner, or when it completes a flag (two regional indicators). Indic
+    conjuncts (a virama joining two consonants) count as two there.
+    """
+    if regex is not None:
+        return regex.findall(r"\r|\n|\X", body)
+    found = []
+    for character in body:
+        last = found[-1] if found else "\n"
+        if last not in "\r\n" and (
+            unicodedata.category(character) in ("Mn", "Me", "Mc")
+            or character == "\u200d"
+            or last.endswith("\u200d")
+            or "\U0001f3fb" <= character <= "\U0001f3ff"
+            or "\U000e0020" <= character <= "\U000e007f"
+            or (len(last) == 1 and _regional(last) and _regional(character))
+        ):
+            found[-1] += character
+        else:
+            found.append(character)
+    return found
+
+
+def _regional(character):
+    return "\U0001f1e6" <= character <= "\U0001f1ff"
+
+
 def segments(body):
     """How many SMS segments the body takes, the way Twilio's segment calculator counts them.
 
@@ -47,8 +83,7 @@ def segments(body):
     counted in UTF-16 code units (an emoji outside the BMP takes 2): 70, else 67 per segment.
     A character (a grapheme cluster such as 👋🏽) is never split across two segments.
     """
-    # CR LF is one grapheme cluster but two characters (as the calculator splits it).
-    characters = regex.findall(r"\r|\n|\X", body)
+    characters = clusters(body)
     sizes = [septets(c) if len(c) == 1 else None for c in characters]
     if all(size is not None for size in sizes):
         single, multi = GSM7_SINGLE, GSM7_MULTI

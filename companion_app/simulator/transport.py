@@ -16,7 +16,6 @@ Both return an HttpResponse, or a DeliveryError when no response came back:
 import time
 from dataclasses import dataclass
 
-import requests
 from werkzeug.datastructures import Headers
 from werkzeug.test import Client
 
@@ -72,6 +71,8 @@ class HttpTransport:
 
     def send(self, method, path, query, headers, body):
         """Send one request; return an HttpResponse or a DeliveryError."""
+        import requests  # here, not at the top: the in-process simulator runs where requests cannot
+
         url = self.base_url + path + (f"?{query}" if query else "")
         try:
             with requests.Session() as session:

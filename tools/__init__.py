@@ -1,0 +1,1 @@
+"""Tools that build things from the repository (the website)."""

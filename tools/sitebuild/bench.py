@@ -1,0 +1,112 @@
+"""Figures for the website (a benchmark, not a test): build times, sizes, notebooks in the browser.
+
+    python -m tools.sitebuild.bench [--notebooks 00 03 ...] [--screenshots DIR]
+
+Prints the site's size, Pyodide's folder size, and for each notebook, side by side in one run: page
+load to kernel idle, to the first output and to the last cell's output in JupyterLite (headless
+Chromium), and the same notebook's wall time under strict nbval on this machine's Python.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def folder_size(path):
+    """Bytes under path."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def build_time(out, cache):
+    """Seconds to build the site into out."""
+    started = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.sitebuild",
+            "build",
+            "--out",
+            str(out),
+            "--cache",
+            str(cache),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return time.monotonic() - started
+
+
+def nbval_time(notebook):
+    """Seconds for strict nbval of one notebook."""
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(notebook)],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+    )
+    return time.monotonic() - started
+
+
+def main(argv=None):
+    """Measure and print."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+    from tests.lite import differences, run_notebook, tracebacks
+    from tools.sitebuild.serve import make_server
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--notebooks", nargs="*", default=None)
+    parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--cold", action="store_true", help="also time a build with an empty cache")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if args.cold:
+            print(
+                f"cold build (empty cache, downloads): {build_time(tmp / 'cold', tmp / 'cache'):.0f} s"
+            )
+        warm = build_time(tmp / "site", ROOT / ".site-cache")
+        site = tmp / "site"
+        print(f"warm build: {warm:.0f} s")
+        print(f"site size: {folder_size(site) / 1e6:.1f} MB")
+        print(f"Pyodide folder: {folder_size(site / 'lite' / 'static' / 'pyodide') / 1e6:.1f} MB")
+        server = make_server(site, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+        if args.notebooks:
+            notebooks = [nb for nb in notebooks if nb.name[:2] in args.notebooks]
+        print("notebook | idle s | first output s | last output s | same under nbval s | result")
+        with sync_playwright() as playwright:
+            context = launch(playwright, tmp / "profile")
+            tab = context.new_page()
+            for notebook in notebooks:
+                shot = args.screenshots / f"lite-{notebook.stem}.png" if args.screenshots else None
+                run = run_notebook(tab, url, notebook.name, screenshot=shot)
+                result = (
+                    "traceback"
+                    if tracebacks(run)
+                    else ("as committed" if not differences(notebook, run.outputs) else "differs")
+                )
+                first = f"{run.load_to_first_output:.1f}" if run.load_to_first_output else "-"
+                print(
+                    f"{notebook.name[:2]} | {run.load_to_idle:.1f} | {first} | "
+                    f"{run.load_to_last_output:.1f} | {nbval_time(notebook):.1f} | {result}",
+                    flush=True,
+                )
+            context.close()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

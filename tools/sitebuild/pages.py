@@ -1,0 +1,407 @@
+"""The reading half of the site: the notebooks with their committed outputs, the docs, the home page, search.
+
+Notebooks go through nbconvert's JupyterLab template (their outputs exactly as committed, the chat
+views included), Markdown through mistune (the parser nbconvert uses). Links between the
+repository's files are rewritten to the pages made from them; links to other files in the
+repository go to the repository's home; pictures from other hosts become their text, so a page
+asks nothing of the internet.
+"""
+
+import html
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import mistune
+import nbformat
+from markupsafe import Markup
+from nbconvert import HTMLExporter
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from tools.links import Links, read_project
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DOCS = ("instructor-guide", "troubleshooting", "cheat-sheet")
+
+#: What needs a real Python, for the notebooks that cannot run fully in Pyodide (no threads, sockets
+#: or processes there); every other notebook runs in the browser from top to bottom.
+NEEDS_REAL_PYTHON = {
+    "01": "Needs a real Python (its requests talk to a real local server): use Binder or your "
+    "machine.",
+    "04": "Needs a real Python (pyngrok, requests and a real local server): use Binder or your "
+    "machine.",
+    "07": "Runs in your browser, except gunicorn's workers, which say they need a real Python.",
+}
+RUNS_IN_BROWSER = "Every cell runs in your browser."
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """One notebook of the series, as the home page lists it."""
+
+    number: str
+    title: str
+    path: Path
+    what: str
+    time: str
+
+    @property
+    def page(self):
+        """Its page, relative to the site's root."""
+        return f"notebooks/{self.path.stem}.html"
+
+
+def links():
+    """The project's Binder and Colab addresses, from pyproject.toml's [project.urls] and version."""
+    return Links(*read_project(ROOT))
+
+
+def repository():
+    """owner/name of the project's public home."""
+    return links().slug
+
+
+def series():
+    """The notebooks with their titles, what each teaches and their times (notebook 00's table)."""
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    start = nbformat.read(notebooks[0], as_version=4)
+    table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
+    table += "\n" + (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    pattern = r"^\|\s*(\d\d)\s*\|\s*\[([^\]]+)\]\(([^)]+)\)\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|"
+    for number, title, _, what, time in re.findall(pattern, table, flags=re.M):
+        rows.setdefault(number, (title, what, time))
+    result = []
+    for path in notebooks:
+        number = path.name[:2]
+        title, what, time = rows.get(number, (None, "", ""))
+        if title is None:
+            nb = nbformat.read(path, as_version=4)
+            title = next(c.source for c in nb.cells if c.cell_type == "markdown").split("\n")[0]
+            title = title.lstrip("# ").strip()
+        result.append(Notebook(number, title, path, what, time))
+    return result
+
+
+def rewrite_links(text, source_dir, page_dir, repo):
+    """Point links between the repository's files at their pages; drop pictures from other hosts."""
+
+    def target(match):
+        href = html.unescape(match.group(2))
+        if re.search(r"\bdownload\b", match.group(1)):  # the file itself, not its page
+            return match.group(0)
+        if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", href, flags=re.I):
+            return match.group(0)
+        path, _, fragment = href.partition("#")
+        resolved = posixpath.normpath(posixpath.join(source_dir, path))
+        if resolved.startswith("notebooks/") and resolved.endswith(".ipynb"):
+            new = resolved.removesuffix(".ipynb") + ".html"
+        elif resolved.startswith("docs/") and resolved.endswith(".md"):
+            new = resolved.removesuffix(".md") + ".html"
+        elif resolved == "README.md":
+            new = "index.html"
+        elif (ROOT / resolved).exists():
+            kind = "tree" if (ROOT / resolved).is_dir() else "blob"
+            return f'{match.group(1)}"https://github.com/{repo}/{kind}/main/{resolved}"'
+        else:
+            return match.group(0)
+        new = posixpath.relpath(new, page_dir or ".")
+        if fragment:
+            new += "#" + fragment
+        return f'{match.group(1)}"{html.escape(new)}"'
+
+    text = re.sub(r'(<a\b[^>]*?\bhref=)"([^"]*)"', target, text)
+
+    def picture(match):
+        alt = re.search(r'\balt="([^"]*)"', match.group(0))
+        return f'<span class="site-badge">{alt.group(1) if alt else "link"}</span>'
+
+    return re.sub(r'<img\b[^>]*\bsrc="https?://[^"]*"[^>]*>', picture, text)
+
+
+def launch_links(notebook, repo):
+    """Run in your browser, Binder, Colab and download, relative to the notebook's page."""
+    name = notebook.path.name
+    return {
+        "lite_url": f"../lite/lab/index.html?path={name}",
+        "binder_url": links().binder(f"notebooks/{name}"),
+        "colab_url": links().colab(f"notebooks/{name}"),
+        "download": name,
+        "where": NEEDS_REAL_PYTHON.get(notebook.number, RUNS_IN_BROWSER),
+    }
+
+
+def notebook_pages(notebooks, repo):
+    """{page path: html} for every notebook, with prev/index/next."""
+    exporter = HTMLExporter(
+        template_name="notebook",
+        extra_template_basedirs=[str(TEMPLATES)],
+        mermaid_js_url="",
+        exclude_anchor_links=False,
+    )
+    pages = {}
+    for i, notebook in enumerate(notebooks):
+        nb = nbformat.read(notebook.path, as_version=4)
+        nb.metadata["title"] = f"{notebook.number} · {notebook.title} · sms-cookies"
+        pager = {
+            "prev": i
+            and {"href": Path(notebooks[i - 1].page).name, "label": label(notebooks[i - 1])},
+            "next": i + 1 < len(notebooks)
+            and {"href": Path(notebooks[i + 1].page).name, "label": label(notebooks[i + 1])},
+        }
+        site = {"root": "../", **launch_links(notebook, repo), **pager}
+        body, _ = exporter.from_notebook_node(nb, resources={"site": site})
+        body = exact_mermaid(body, nb)
+        pages[notebook.page] = rewrite_links(body, "notebooks", "notebooks", repo)
+    return pages
+
+
+def exact_mermaid(body, nb):
+    """Put each diagram's source back exactly as written (escaped), as JupyterLab hands it to mermaid.
+
+    nbconvert writes it unescaped, so the browser reads tags in a label such as <Response> as HTML
+    and drops them, with the <br/> line breaks.
+    """
+    fence = r"^\s*```mermaid\s*\n(.*?)^\s*```\s*$"
+    sources = [
+        found
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for found in re.findall(fence, cell.source, flags=re.M | re.S)
+    ]
+    blocks = re.findall(r'<pre class="mermaid">.*?</pre>', body, flags=re.S)
+    if len(blocks) != len(sources):
+        return body
+    remaining = iter(sources)
+    return re.sub(
+        r'(<pre class="mermaid">).*?(</pre>)',
+        lambda m: m.group(1) + html.escape(next(remaining)) + m.group(2),
+        body,
+        flags=re.S,
+    )
+
+
+def label(notebook):
+    """How a notebook is named in links: "03 · Count messages with a session cookie"."""
+    return f"{notebook.number} · {notebook.title}"
+
+
+def slug(text, seen):
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces as hyphens, made unique."""
+    base = re.sub(r"[^\w\- ]", "", re.sub(r"<[^>]+>", "", html.unescape(text)).strip().lower())
+    base = base.replace(" ", "-")
+    candidate, n = base, 0
+    while candidate in seen:
+        n += 1
+        candidate = f"{base}-{n}"
+    seen.add(candidate)
+    return candidate
+
+
+class SiteRenderer(mistune.HTMLRenderer):
+    """Markdown as GitHub shows it: heading anchors, highlighted code, Mermaid as a diagram."""
+
+    def __init__(self):
+        super().__init__(escape=False)
+        self.seen = set()
+
+    def heading(self, text, level, **attrs):
+        anchor = slug(text, self.seen)
+        return f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a></h{level}>\n'
+
+    def block_code(self, code, info=None):
+        language = (info or "").split()[0] if info else ""
+        if language == "mermaid":
+            return f'<div class="jp-Mermaid"><pre class="mermaid">{html.escape(code)}</pre></div>\n'
+        try:
+            lexer = get_lexer_by_name(language) if language else TextLexer()
+        except ClassNotFound:
+            lexer = TextLexer()
+        return highlight(code, lexer, HtmlFormatter(cssclass="highlight"))
+
+
+def markdown(text):
+    """Markdown to HTML, GitHub-style."""
+    return mistune.create_markdown(
+        renderer=SiteRenderer(), plugins=["table", "strikethrough", "url"]
+    )(text)
+
+
+def page(environment, title, body, root, scripts=()):
+    """A page of the site (home, docs, search) around body."""
+    template = environment.get_template("page.html.j2")
+    return template.render(
+        # body is HTML made here from the repository's own files.
+        title=title,
+        body=Markup(body),  # noqa: S704
+        resources={"site": {"root": root}},
+        scripts=scripts,
+    )
+
+
+def doc_pages(environment, repo):
+    """{page path: html} for the instructor guide, troubleshooting and the cheat sheet."""
+    pages = {}
+    for name in DOCS:
+        text = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
+        body = rewrite_links(markdown(text), "docs", "docs", repo)
+        pages[f"docs/{name}.html"] = page(environment, title, body, "../")
+    return pages
+
+
+def home_page(environment, notebooks, repo):
+    """The home page: what the series is, each notebook with its time and what it teaches, the docs."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lead = readme.split("\n## ")[0].split("\n", 1)[1]
+    rows = []
+    for nb in notebooks:
+        links = launch_links(nb, repo)
+        rows.append(
+            f"<tr><td>{nb.number}</td>"
+            f'<td><a href="{nb.page}">{html.escape(nb.title)}</a></td>'
+            f"<td>{mistune.html(nb.what).strip().removeprefix('<p>').removesuffix('</p>')}</td>"
+            f"<td>{html.escape(nb.time)}</td>"
+            f'<td><a href="lite/lab/index.html?path={nb.path.name}">Run in your browser</a>'
+            f'<br><span class="site-where">{html.escape(links["where"])}</span></td></tr>'
+        )
+    body = f"""
+<h1 id="sms-cookies">sms-cookies</h1>
+{rewrite_links(markdown(lead), "", "", repo)}
+<h2 id="the-series">The series<a class="anchor-link" href="#the-series">¶</a></h2>
+<table class="site-series">
+<thead><tr><th>#</th><th>Notebook</th><th>What you do</th><th>Time</th><th>In your browser</th></tr></thead>
+<tbody>
+{"".join(rows)}
+</tbody>
+</table>
+<h2 id="where-it-runs">Where it runs<a class="anchor-link" href="#where-it-runs">¶</a></h2>
+<ul>
+<li><strong>In your browser, nothing installed:</strong> “Run in your browser” opens the notebook in
+JupyterLite, a JupyterLab that runs Python (Pyodide) inside the page. Everything it needs is on this
+site, so it works even in a room with no internet. Threads, sockets and processes do not exist there:
+a real local server, the ngrok tunnel and gunicorn's workers need a real Python.</li>
+<li><strong>Binder:</strong> the series in JupyterLab on mybinder.org, from the repository
+(slow to start, sometimes down).</li>
+<li><strong>Colab:</strong> one notebook in Google Colab (needs a Google account); its first cell
+installs the companion package.</li>
+<li><strong>On your machine:</strong> <code>make lab</code> in a clone of the
+<a href="https://github.com/{repo}">repository</a>: everything, including going live.</li>
+</ul>
+<h2 id="teaching-a-workshop">Teaching a workshop<a class="anchor-link" href="#teaching-a-workshop">¶</a></h2>
+<ul>
+<li><a href="docs/instructor-guide.html">Instructor guide</a>: plans, set-up, the exercises' answers,
+and serving this site to a room.</li>
+<li><a href="docs/troubleshooting.html">Troubleshooting</a>: each real failure's message, cause and fix.</li>
+<li><a href="docs/cheat-sheet.html">Cheat sheet</a>: the cookie flow, the counter, the commands.</li>
+</ul>
+"""
+    return page(environment, "Turn separate text messages into a conversation", body, "")
+
+
+def search_page(environment):
+    """The search page: the results are found in the browser from the index."""
+    body = """
+<h1 id="search">Search</h1>
+<form class="site-search-big" action="search.html" method="get" role="search">
+  <input type="search" name="q" id="search-query" aria-label="Search the site" autofocus>
+  <button type="submit">Search</button>
+</form>
+<p id="search-summary"></p>
+<ol id="search-results"></ol>
+"""
+    return page(environment, "Search", body, "", scripts=("assets/search-index.js",))
+
+
+class SectionText(HTMLParser):
+    """The text of a page's <main>, cut into sections at each heading that has an id."""
+
+    HEADINGS = {"h1", "h2", "h3"}
+    SKIP = {"script", "style", "svg"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sections = []
+        self.depth_main = 0
+        self.skipping = 0
+        self.heading = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "main":
+            self.depth_main += 1
+        elif tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.HEADINGS and self.depth_main and attrs.get("id"):
+            self.heading = {"id": attrs["id"], "title": "", "text": ""}
+            self.sections.append(self.heading)
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.depth_main -= 1
+        elif tag in self.SKIP:
+            self.skipping -= 1
+        elif tag in self.HEADINGS:
+            self.heading = None
+
+    def handle_data(self, data):
+        if not self.depth_main or self.skipping or not self.sections:
+            return
+        data = data.replace("¶", "")
+        if self.heading is not None:
+            self.heading["title"] += data
+        else:
+            self.sections[-1]["text"] += data
+
+
+def search_index(pages):
+    """One entry per section of every page: its title, where it is and its words."""
+    entries = []
+    for path, text in sorted(pages.items()):
+        parser = SectionText()
+        parser.feed(text)
+        page_title = re.search(r"<title>(.*?)</title>", text, flags=re.S).group(1)
+        page_title = html.unescape(page_title).split(" · sms-cookies")[0]
+        for section in parser.sections:
+            words = " ".join(section["text"].split())
+            entries.append(
+                {
+                    "page": page_title,
+                    "title": " ".join(section["title"].split()),
+                    "url": f"{path}#{section['id']}",
+                    "text": words[:3000],
+                }
+            )
+    return "window.SMS_COOKIES_SEARCH = " + json.dumps(entries, ensure_ascii=False) + ";\n"
+
+
+def build_pages(out):
+    """Write every reading page and the search index into out."""
+    repo = repository()
+    notebooks = series()
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    pages = notebook_pages(notebooks, repo)
+    pages.update(doc_pages(environment, repo))
+    pages["index.html"] = home_page(environment, notebooks, repo)
+    for path, text in pages.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(text, encoding="utf-8")
+    (out / "search.html").write_text(search_page(environment), encoding="utf-8")
+    (out / "assets").mkdir(exist_ok=True)
+    (out / "assets" / "search-index.js").write_text(search_index(pages), encoding="utf-8")
+    (out / "assets" / "pygments.css").write_text(
+        HtmlFormatter(cssclass="highlight").get_style_defs(".highlight"), encoding="utf-8"
+    )
+    for notebook in notebooks:
+        (out / "notebooks" / notebook.path.name).write_bytes(notebook.path.read_bytes())
+    return sorted([*pages, "search.html"])

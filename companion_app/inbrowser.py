@@ -72,3 +72,81 @@ def recover_earlier(*args, **kwargs):
 def restore_all(*args, **kwargs):
     """No number was pointed from the browser, so there is nothing to restore."""
     return []
+
+
+def send_in_process(adapter, request, app):
+    """requests' PreparedRequest answered by a WSGI app in this process, as a requests Response.
+
+    werkzeug's test client runs the app; the answer becomes the urllib3 response that requests'
+    HTTPAdapter.build_response turns into a Response, Set-Cookie headers and cookie jar included.
+    """
+    import io
+    from http.client import HTTPMessage
+    from urllib.parse import urlsplit
+
+    from urllib3 import HTTPResponse
+    from werkzeug.test import Client
+
+    parts = urlsplit(request.url)
+    answer = Client(app, use_cookies=False).open(
+        parts.path or "/",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+        query_string=parts.query,
+        method=request.method,
+        headers=list(request.headers.items()),
+        data=request.body or b"",
+    )
+    message = HTTPMessage()
+    for name, value in answer.headers.items():
+        message[name] = value  # repeated headers (Set-Cookie) stay separate
+
+    class Original:
+        """What requests reads cookies from: the http.client response's headers."""
+
+        msg = message
+
+        @staticmethod
+        def isclosed():
+            return True
+
+    raw = HTTPResponse(
+        body=io.BytesIO(answer.get_data()),
+        headers=list(answer.headers.items()),
+        status=answer.status_code,
+        reason=answer.status.partition(" ")[2],
+        preload_content=False,
+        original_response=Original(),
+    )
+    return adapter.build_response(request, raw)
+
+
+def route_requests_in_process(app_at):
+    """In the browser, let requests reach in-process servers: app_at(url) names the app, or None.
+
+    Python in the browser has no sockets, so requests cannot reach a server on 127.0.0.1; the
+    in-process server answers instead, and every other URL fails as it would have.
+    """
+    from requests.adapters import HTTPAdapter
+
+    send = HTTPAdapter.send
+    if getattr(send, "in_process", False):
+        return
+
+    def send_to_app(adapter, request, **kwargs):
+        app = app_at(request.url)
+        if app is None:
+            return send(adapter, request, **kwargs)
+        return send_in_process(adapter, request, app)
+
+    send_to_app.in_process = True
+    HTTPAdapter.send = send_to_app
+
+
+class Unavailable:
+    """A module that could not load here: using any of its names raises the error that stopped it."""
+
+    def __init__(self, error):
+        self._error = error
+
+    def __getattr__(self, name):
+        raise self._error

@@ -11,7 +11,7 @@ from werkzeug.serving import DechunkedInput, WSGIRequestHandler, make_server
 from werkzeug.urls import uri_to_iri
 
 from companion_app.framing import ChunkedBody, RequestGuard
-from companion_app.inbrowser import IN_BROWSER
+from companion_app.inbrowser import IN_BROWSER, route_requests_in_process
 from companion_app.printable import printable
 
 #: A query string in a logged request line: it holds the message Body of a GET webhook.
@@ -146,6 +146,7 @@ def serve(app, name="default", host="127.0.0.1", port=0):
     """
     stop(name)
     if IN_BROWSER:
+        route_requests_in_process(app_at)
         server = _named[name] = InProcessServer(app, name)
     else:
         server = _named[name] = LocalServer(app, host=host, port=port)

@@ -9,11 +9,16 @@ import sys
 import threading
 import warnings
 
-from pyngrok import ngrok
-from pyngrok.conf import PyngrokConfig
 from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokInstallError
 
+from companion_app.inbrowser import Unavailable
 from companion_app.settings import read_environment
+
+try:
+    from pyngrok import ngrok
+    from pyngrok.conf import PyngrokConfig
+except PyngrokNgrokInstallError as error:  # Python in the browser: no ngrok program exists for it
+    ngrok = PyngrokConfig = Unavailable(error)
 
 AUTHTOKEN_PAGE = "https://dashboard.ngrok.com/get-started/your-authtoken"
 

@@ -6,6 +6,7 @@ after tests/sanitize.cfg. A notebook that needs a real Python for part of its le
 it can and says, in one plain sentence, what needs a real Python: never a traceback.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,12 @@ NOTEBOOKS = {nb.name[:2]: nb for nb in sorted((ROOT / "notebooks").glob("[0-9][0
 
 #: Notebooks whose whole lesson runs in-process, so in the browser too.
 IN_PROCESS = ["00", "02", "03", "05", "06"]
-#: Notebooks with a part that needs threads, sockets or processes. 01 and 04 import requests and
-#: pyngrok in their first cells and use them cell by cell: until those cells say what needs a real
-#: Python, they stop at a traceback in the browser.
-PENDING = pytest.mark.xfail(strict=True, reason="the notebook's cells are not yet browser-aware")
-PARTLY = [pytest.param(number, marks=PENDING) for number in ("01", "04")] + ["07"]
+#: Notebooks whose local server is an in-process one in the browser (companion_app.server.serve):
+#: every cell runs, and only the outputs that name the server's address differ.
+IN_PROCESS_SERVER = ["01"]
+ADDRESS = re.compile(r"127\.0\.0\.1|LocalServer|Host")
+#: Notebooks with a part that needs threads, sockets or processes (04's tunnel, 07's workers).
+PARTLY = ["04", "07"]
 
 
 @pytest.mark.slow
@@ -46,3 +48,17 @@ def test_partly_in_browser_notebook_says_what_needs_a_real_python(number, browse
     assert tracebacks(run) == []
     shown = " ".join(text for cell in run.outputs for _, text in cell)
     assert NEEDS_REAL_PYTHON.lower() in " ".join(shown.split()).lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", IN_PROCESS_SERVER)
+def test_notebook_with_a_local_server_runs_in_process_in_the_browser(
+    number, browser_page, site_url
+):
+    notebook = NOTEBOOKS[number]
+    tab, watch = browser_page
+    run = run_notebook(tab, site_url, notebook.name)
+    assert watch.outside_requests == []
+    assert tracebacks(run) == []
+    committed = [d.partition("browser:")[0] for d in differences(notebook, run.outputs)]
+    assert [d for d in committed if not ADDRESS.search(d)] == []

@@ -7,12 +7,14 @@ of wheels that the npm package does not carry, so a new lock lists only the whee
 with their real sha256 and the dependencies read from each wheel's metadata.
 """
 
+import base64
 import email.parser
 import functools
 import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,15 +61,26 @@ APP_PACKAGES = (
     "python-dotenv",
     "gsm0338",
     "urllib3",
+    "requests",
+    "idna",
+    "charset-normalizer",
+    "certifi",
+    "pyngrok",
+    "pyyaml",
 )
 
-#: Dependencies the browser never imports, left out of the lock on purpose: twilio.twiml and
-#: twilio.request_validator need none of twilio's; companion_app imports requests and pyngrok only
-#: in the code that opens sockets, which Pyodide cannot do; regex (a C extension with no Pyodide
-#: wheel on PyPI) is replaced there by an approximation of grapheme clusters (simulator.params).
+#: Packages whose PyPI wheels all carry C code: built from source without a compiler, each falls
+#: back to pure Python (MarkupSafe without its speedups, PyYAML without libyaml).
+BUILT_PURE = ("markupsafe", "pyyaml")
+
+#: Dependencies the browser never imports, left out of the lock on purpose: twilio's async client
+#: and JWT code are not used by the notebooks; regex (a C extension with no Pyodide wheel on PyPI)
+#: is replaced there by an approximation of grapheme clusters (simulator.params). requests and
+#: pyngrok are shipped: requests reaches in-process servers there (companion_app.inbrowser), and
+#: pyngrok's failures are the handled sentences notebook 04 shows.
 NOT_IN_BROWSER = {
-    "twilio": {"aiohttp", "aiohttp-retry", "pyjwt", "requests"},
-    "sms-cookies": {"requests", "pyngrok", "regex"},
+    "twilio": {"aiohttp", "aiohttp-retry", "pyjwt"},
+    "sms-cookies": {"regex"},
 }
 
 #: Dependencies a package imports without declaring them: companion_app.simulator.core imports
@@ -165,18 +178,48 @@ def fetch(cache):
     wheels = cache / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     wheels.mkdir(parents=True)
-    pure = [line for line in requirements() if not line.startswith("markupsafe==")]
+    pure = [line for line in requirements() if line.split("==")[0] not in BUILT_PURE]
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check")
     run(*pip, "download", "--quiet", "--no-deps", "--only-binary=:all:", "--platform", "any",
         "--python-version", "3.14", "--implementation", "py", "--abi", "none", "-d", wheels, *pure)  # fmt: skip
-    # MarkupSafe has no pure wheel on PyPI; without a C compiler its build falls back to pure Python.
-    markupsafe = next(line for line in requirements() if line.startswith("markupsafe=="))
-    run(*pip, "wheel", "--quiet", "--no-deps", "--no-binary", "markupsafe", "-w", wheels,
-        markupsafe, env={**os.environ, "CC": "/bin/false"})  # fmt: skip
+    for line in requirements():
+        name = line.split("==")[0]
+        if name in BUILT_PURE:
+            built = tempfile.mkdtemp(dir=cache)
+            run(*pip, "wheel", "--quiet", "--no-deps", "--no-binary", name, "-w", built,
+                line, env={**os.environ, "CC": "/bin/false"})  # fmt: skip
+            for path in Path(built).glob("*.whl"):
+                retag_pure(path, wheels)
+            shutil.rmtree(built)
     npm_package("pyodide", pyodide_version(), cache)
     npm_package("mermaid", MERMAID_VERSION, cache)
     stamp.write_text(expected)
     return True
+
+
+def retag_pure(path, target):
+    """Copy a wheel built without C code into target as py3-none-any (WHEEL and RECORD updated)."""
+    with zipfile.ZipFile(path) as whl:
+        names = whl.namelist()
+        if any(n.endswith((".so", ".pyd")) for n in names):
+            sys.exit(f"{path.name} carries compiled code: it cannot run in the browser")
+        files = {n: whl.read(n) for n in names}
+    info = next(n for n in names if n.endswith(".dist-info/WHEEL"))
+    text = files[info].decode()
+    text = re.sub(r"(?m)^Root-Is-Purelib: .*$", "Root-Is-Purelib: true", text)
+    text = re.sub(r"(?m)^Tag: .*\n?", "", text).rstrip("\n") + "\nTag: py3-none-any\n"
+    files[info] = text.encode()
+    record = info.replace("/WHEEL", "/RECORD")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(files[info]).digest()).rstrip(b"=").decode()
+    lines = [
+        f"{info},sha256={digest},{len(files[info])}" if line.startswith(f"{info},") else line
+        for line in files[record].decode().splitlines()
+    ]
+    files[record] = ("\n".join(lines) + "\n").encode()
+    name, version = path.name.split("-")[:2]
+    with zipfile.ZipFile(Path(target) / f"{name}-{version}-py3-none-any.whl", "w") as out:
+        for entry in names:
+            out.writestr(entry, files[entry], zipfile.ZIP_DEFLATED)
 
 
 def own_wheel(target):

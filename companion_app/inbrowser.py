@@ -9,8 +9,23 @@ import sys
 #: True when running in Pyodide (JupyterLite), where there are no threads, sockets or processes.
 IN_BROWSER = sys.platform == "emscripten"
 
+
+
+def binder_url():
+    """The series on Binder at this release, from the package's Repository URL and version."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        meta = metadata("sms-cookies")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "https://mybinder.org"
+    urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
+    repository = urls.get("Repository", "").removeprefix("https://github.com/").strip("/")
+    return f"https://mybinder.org/v2/gh/{repository}/v{meta['Version']}?urlpath=lab/tree/notebooks"
+
+
 #: The series on Binder: a real Python in a browser tab.
-BINDER_URL = "https://mybinder.org/v2/gh/sms-cookies/sms-cookies/main?urlpath=lab/tree/notebooks"
+BINDER_URL = binder_url()
 
 #: What every notebook says in the browser where a part of its lesson needs a real Python.
 NEEDS_REAL_PYTHON = (

@@ -131,3 +131,10 @@ def test_write_moves_every_address_and_touches_only_those_lines(tmp_path):
 def test_a_repository_binder_and_colab_cannot_open_is_refused(repository):
     with pytest.raises(ValueError, match="must be https://github.com/<owner>/<name>"):
         links.Links(repository, "1.0.0")
+
+
+def test_the_browser_sentence_opens_binder_at_the_release_tag():
+    from companion_app.inbrowser import BINDER_URL, NEEDS_REAL_PYTHON
+
+    assert links.Links(*links.read_project()).binder("notebooks") == BINDER_URL
+    assert BINDER_URL in NEEDS_REAL_PYTHON

@@ -10,7 +10,6 @@ import sys
 IN_BROWSER = sys.platform == "emscripten"
 
 
-
 def binder_url():
     """The series on Binder at this release, from the package's Repository URL and version."""
     from importlib.metadata import PackageNotFoundError, metadata

@@ -34,10 +34,10 @@ DOCS = ("instructor-guide", "troubleshooting", "cheat-sheet")
 #: What needs a real Python, for the notebooks that cannot run fully in Pyodide (no threads, sockets
 #: or processes there); every other notebook runs in the browser from top to bottom.
 NEEDS_REAL_PYTHON = {
-    "01": "Needs a real Python (its requests talk to a real local server): use Binder or your "
-    "machine.",
-    "04": "Needs a real Python (pyngrok, requests and a real local server): use Binder or your "
-    "machine.",
+    "01": "Every cell runs in your browser; its local servers answer inside the page (no sockets "
+    "there), so their addresses differ from the ones shown here.",
+    "04": "Runs in your browser, except the tunnel and your Twilio number (pyngrok), which say "
+    "they need a real Python; the simulator's part runs.",
     "07": "Runs in your browser, except gunicorn's workers, which say they need a real Python.",
 }
 RUNS_IN_BROWSER = "Every cell runs in your browser."

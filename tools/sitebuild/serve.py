@@ -32,10 +32,19 @@ class SiteHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteServer(ThreadingHTTPServer):
+    """The site's server: a browser that drops a connection mid-download is no error to print."""
+
+    def handle_error(self, request, client_address):
+        """Print the traceback of a real failure, not of a client that went away."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def lan_address():
     """This machine's address on the local network, found without sending a packet."""
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect(("10.255.255.255", 1))  # a UDP "connect" only picks the outgoing interface
+        probe.connect(("192.0.2.1", 1))  # UDP "connect" sends nothing: it picks the interface
         address = probe.getsockname()[0]
         if not ipaddress.ip_address(address).is_loopback:
             return address
@@ -62,7 +71,7 @@ def make_server(root, host="0.0.0.0", port=8000):  # noqa: S104
     """A threading HTTP server for the folder root (not started)."""
     handler = functools.partial(SiteHandler, directory=str(root))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type("SiteServer", (ThreadingHTTPServer,), {"address_family": family})
+    server_class = type("SiteServer", (SiteServer,), {"address_family": family})
     return server_class((host, port), handler)
 
 

@@ -39,15 +39,15 @@ def raw_request_uri(environ):
     return path + (f"?{query}" if query else "")
 
 
-def signed_url():
-    """The URL Twilio signed: PUBLIC_URL (else this request's scheme and host) + the raw URI.
+def signed_url(req, config):
+    """The URL Twilio signed: PUBLIC_URL (else the request's scheme and host) + the raw URI.
 
     With TRUST_PROXY_HEADERS on, ProxyFix has already set the scheme and host from
-    X-Forwarded-Proto / X-Forwarded-Host, so request.scheme and request.host are the public ones.
+    X-Forwarded-Proto / X-Forwarded-Host, so req.scheme and req.host are the public ones.
     """
-    raw = raw_request_uri(request.environ)
-    public_url = current_app.config.get("PUBLIC_URL")
-    base = public_url.rstrip("/") if public_url else f"{request.scheme}://{request.host}"
+    raw = raw_request_uri(req.environ)
+    public_url = config.get("PUBLIC_URL")
+    base = public_url.rstrip("/") if public_url else f"{req.scheme}://{req.host}"
     return base + raw
 
 
@@ -108,18 +108,18 @@ def signature_matches(secret, url, params, signature, algorithm=HMAC_SHA1):
         return False
 
 
-def signing_secret():
+def signing_secret(req, config):
     """(secret, algorithm, None) Twilio signed this request with, else (None, None, why not).
 
     Twilio signs with the Auth Token and HMAC-SHA1, unless a Webhooks Rule gives the URL a
     SharedKey: then it adds X-Twilio-Webhooks-Signature-Settings (key=…,algorithm=…) and signs with
     the SharedKey's secret and that algorithm (the SDK reads the header: get_signature_algorithm).
     """
-    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    settings = req.headers.get(SIGNATURE_SETTINGS_HEADER)
     if settings is None:
-        return current_app.config["TWILIO_AUTH_TOKEN"], HMAC_SHA1, None
+        return config["TWILIO_AUTH_TOKEN"], HMAC_SHA1, None
     algorithm = get_signature_algorithm(settings)
-    shared_key = current_app.config.get("TWILIO_WEBHOOK_SHARED_KEY")
+    shared_key = config.get("TWILIO_WEBHOOK_SHARED_KEY")
     if not shared_key:
         return (
             None,
@@ -145,20 +145,22 @@ def signing_secret():
 
 def check_signature():
     """Return (status, reason): ("valid"|"off", None) when the request may proceed, else ("…", why)."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    config = current_app.config
+    token = config.get("TWILIO_AUTH_TOKEN")
     if not token:
         return "off", None
-    signature = request.headers.get(SIGNATURE_HEADER)
+    req = request._get_current_object()  # one look-up of the request, not one per attribute
+    signature = req.headers.get(SIGNATURE_HEADER)
     if not signature:
         return (
             "missing",
             f"Missing {SIGNATURE_HEADER} header: this request did not come from Twilio.",
         )
-    secret, algorithm, why_not = signing_secret()
+    secret, algorithm, why_not = signing_secret(req, config)
     if why_not:
         return "invalid", why_not
-    params = FormValues(request.form) if request.method == "POST" else {}
-    url = signed_url()
+    params = FormValues(req.form) if req.method == "POST" else {}
+    url = signed_url(req, config)
     if any(signature_matches(secret, u, params, signature, algorithm) for u in url_variants(url)):
         return "valid", None
     return "invalid", (

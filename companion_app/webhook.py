@@ -44,7 +44,10 @@ def count_messages():
     count = read_counter() + 1
     session[COUNTER_KEY] = count
     name = current_app.config["CALLERS"].get(incoming.from_, UNKNOWN_CALLER)
-    log.info("message %s -> %s: count %d", printable(incoming.from_), printable(incoming.to), count)
+    if log.isEnabledFor(logging.INFO):  # printable() only when the line is written
+        log.info(
+            "message %s -> %s: count %d", printable(incoming.from_), printable(incoming.to), count
+        )
     incoming.record(count=count)
 
     response = MessagingResponse()

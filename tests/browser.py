@@ -4,8 +4,11 @@ Nothing here downloads a browser: Playwright drives the system's `chromium`. The
 no host but this machine, so a page that asks for anything outside 127.0.0.1 fails visibly.
 """
 
+import contextlib
 import os
 import shutil
+import subprocess
+import time
 
 import pytest
 
@@ -93,3 +96,44 @@ def browser_page(browser_context):
     watch = PageWatch(page)
     yield page, watch
     page.close(run_before_unload=False)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(process, status_url, headers=None, seconds=90, log=None):
+    """Wait until the server process answers status_url, then stop it on the way out.
+
+    log: the file the process writes to, whose end is shown if it exits first.
+    """
+    import requests
+
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if process.poll() is not None:
+                tail = log.read_text()[-2000:] if log else ""
+                pytest.fail(f"the server exited with status {process.returncode}: {tail}")
+            try:
+                if requests.get(status_url, headers=headers, timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer {status_url} within {seconds} s")
+            time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -7,13 +7,13 @@ import re
 import secrets
 import shlex
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from tests.browser import free_port, serving
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -45,9 +45,7 @@ def relative_links(path):
 def lab(tmp_path_factory):
     """`make lab`'s own command, without a browser, on a free port: (base URL, headers, runtime dir)."""
     command = lab_command()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     token = secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter-runtime")
     fresh = {  # a new user's Lab: no workspace or settings from an earlier session on this machine
@@ -71,24 +69,8 @@ def lab(tmp_path_factory):
     )
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"token {token}"}
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/api/status", headers=headers, timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start within 90 s")
+    with serving(process, f"{base}/api/status", headers):
         yield base, headers, runtime, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def contents(lab, path):

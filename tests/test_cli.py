@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from companion_app import cli, production
-from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
+from companion_app import cli
+from companion_app.serving import production
+from tests.support.values import (
+    PUBLIC_URL,
+    SENDER,
+    TEST_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    signed_simulator,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +92,7 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
         calls.append((command, json.loads(Path(config).read_text())))
         return 0
 
-    monkeypatch.setattr("companion_app.production.run_in_foreground", call)
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", call)
     assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
     ((command, log_config),) = calls
     assert command[:8] == [
@@ -133,7 +140,7 @@ def test_a_public_server_without_a_token_refuses_to_start(option, monkeypatch, c
     monkeypatch.setenv("NGROK_AUTHTOKEN", "t")
     started = []
     monkeypatch.setattr("companion_app.cli.go_live", lambda *a, **k: started.append(a))
-    monkeypatch.setattr("companion_app.production.run_in_foreground", started.append)
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", started.append)
     assert cli.main(["serve", option]) == 2
     assert capsys.readouterr() == ("", REFUSAL.format(option=option))
     assert started == []
@@ -141,7 +148,9 @@ def test_a_public_server_without_a_token_refuses_to_start(option, monkeypatch, c
 
 def test_allow_unsigned_runs_production_loudly(monkeypatch, capsys):
     monkeypatch.setenv("SECRET_KEY", "k")
-    monkeypatch.setattr("companion_app.production.run_in_foreground", lambda command, env: 0)
+    monkeypatch.setattr(
+        "companion_app.serving.production.run_in_foreground", lambda command, env: 0
+    )
     assert cli.main(["serve", "--production", "--allow-unsigned"]) == 0
     assert capsys.readouterr().err.startswith(
         "WARNING: --allow-unsigned: request signatures are NOT checked."

@@ -1,0 +1,44 @@
+"""Fixtures for the website's tests: the site built once per session and served on 127.0.0.1."""
+
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tools.sitebuild.serve import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site, built once per session from the working tree (downloads cached in .site-cache/)."""
+    cached = (ROOT / ".site-cache" / "npm").is_dir()
+    if not cached and shutil.which("npm") is None:
+        pytest.skip("npm is needed once to download Pyodide and mermaid for the site (make site)")
+    out = tmp_path_factory.mktemp("site") / "_site"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.sitebuild", "build", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if result.returncode:
+        pytest.fail(f"the site did not build:\n{result.stdout}\n{result.stderr}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served on 127.0.0.1 for the whole session."""
+    server = make_server(built_site, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()

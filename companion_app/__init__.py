@@ -22,7 +22,6 @@ from companion_app.app.counter import bp as webhook_bp
 from companion_app.app.directory import bp as directory_bp
 from companion_app.app.sessions import CachedSessionInterface
 from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
-from companion_app.serving.server import RequestHandler
 from companion_app.settings import DEFAULT_CALLERS, load_settings
 
 __all__ = ["create_app", "DEFAULT_CALLERS"]
@@ -81,7 +80,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-if not any(isinstance(finder, _PublicNames) for finder in sys.meta_path):
+if not any(type(finder).__qualname__ == "_PublicNames" for finder in sys.meta_path):
     sys.meta_path.insert(0, _PublicNames())
 
 log = logging.getLogger(__name__)
@@ -97,6 +96,8 @@ class CompanionFlask(Flask):
 
     def run(self, host=None, port=None, debug=None, load_dotenv=True, **options):
         """Flask's app.run, with companion_app.serving.server.RequestHandler unless told otherwise."""
+        from companion_app.serving.server import RequestHandler
+
         options.setdefault("request_handler", RequestHandler)
         super().run(host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 

@@ -16,6 +16,7 @@ import requests
 
 from companion_app import cli
 from companion_app.serving import production
+from tests.support.browser import free_port
 from tests.support.values import (
     PUBLIC_URL,
     SENDER,
@@ -160,13 +161,6 @@ def test_allow_unsigned_runs_production_loudly(monkeypatch, capsys):
 def test_allow_unsigned_needs_a_public_server(capsys):
     assert cli.main(["serve", "--allow-unsigned"]) == 2
     assert "--allow-unsigned goes with --tunnel or --production" in capsys.readouterr().err
-
-
-def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def child_env(**extra):

@@ -60,3 +60,14 @@ def test_the_simulator_does_not_import_the_server():
         }
         assert not any(name.startswith("companion_app.serving.server") for name in imported)
         assert "companion_app.serving" not in imported
+
+
+def test_importing_the_simulator_loads_no_server():
+    """`import companion_app.simulator` runs without loading the local server or gunicorn's helper."""
+    code = (
+        "import sys, companion_app.simulator; "
+        "print(sorted(m for m in ('companion_app.serving.server', 'companion_app.serving.production') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

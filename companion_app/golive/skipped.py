@@ -1,5 +1,7 @@
 """A go-live step that did not happen (no tunnel, no number pointed): falsy, and says why."""
 
+from companion_app.inbrowser import NEEDS_REAL_PYTHON
+
 
 class Skipped:
     """A step that did not happen: `reason` names the case and `message` says how to fix it.
@@ -46,3 +48,6 @@ class NumberNotPointed(Skipped):
 
 class NotInBrowser(Skipped):
     """A step that cannot happen in Python in the browser (no sockets, threads or processes)."""
+
+    def __init__(self, reason="browser", message=NEEDS_REAL_PYTHON, phone_number=None):
+        super().__init__(reason, message, phone_number)

@@ -40,8 +40,8 @@ class InProcessServer:
 
 
 def app_at(url):
-    """The app of the running in-process server whose url starts url, or None."""
-    for server in _running:
+    """The app of the newest running in-process server whose url starts url, or None."""
+    for server in reversed(_running):
         if url.startswith(server.url):
             return server.app
     return None

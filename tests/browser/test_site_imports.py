@@ -24,6 +24,20 @@ IN_BROWSER = [
     "companion_app.simulator.transport",
     "companion_app.teaching.verify",
     "companion_app.app.counter",
+    "companion_app.golive.inbrowser",
+    "companion_app.golive.skipped",
+    "companion_app.serving.inprocess",
+    # The names the notebooks import, through companion_app.PUBLIC_MODULES:
+    "companion_app.live",
+    "companion_app.server",
+    "companion_app.production",
+    "companion_app.verify",
+    "companion_app.explain",
+    "companion_app.directory",
+    "companion_app.signature",
+    "companion_app.store",
+    "companion_app.webhook",
+    "companion_app.settings",
 ]
 
 #: Packages the browser does not have: importing one raises ImportError there.

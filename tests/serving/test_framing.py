@@ -23,6 +23,7 @@ from companion_app import create_app
 from companion_app.app.activity import MAX_SIZE, RecentRequests
 from companion_app.serving import production
 from companion_app.serving.server import LocalServer
+from tests.support.browser import free_port
 from tests.support.values import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
 
 LIMIT = 64 * 1024
@@ -229,13 +230,6 @@ def test_gunicorn_access_log_has_no_query_string(gunicorn):
 
 
 # --- `python -m companion_app serve` (werkzeug via app.run) ------------------------------------
-
-
-def free_port():
-    """A port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

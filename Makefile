@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Every package, direct or not, at one version with its hashes (make lock refreshes it).
+LOCK   := requirements.lock
+UV     := uv==0.13.9
 # Twilio's own Node.js library, segment calculator and CLI (twilio-cli), second opinions for the
 # fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/fidelity/test_cli.py.
 NODE_DIR   := tests/node
@@ -12,12 +15,14 @@ NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lab test lint format bench student notebooks links site serve-site clean help node-oracle
+.PHONY: lock lab test test-browser lint format bench student notebooks links site serve-site clean help node-oracle
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
-	@echo "make test     lint, unit tests and strict nbval of every notebook"
+	@echo "make test     lint, unit tests and strict nbval of every notebook (a few minutes)"
+	@echo "make test-browser  the notebooks run in JupyterLite in Chromium (what CI adds)"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make lock     refresh requirements.lock from pyproject.toml (every package, with hashes)"
 	@echo "make notebooks re-run every notebook top to bottom in a fresh kernel, offline, saving outputs"
 	@echo "make student  student copies of the notebooks in student/ (solutions removed)"
 	@echo "make links    point every Binder/Colab badge and Colab install cell at [project.urls]"
@@ -25,12 +30,22 @@ help:
 	@echo "make bench    benchmarks (loopback only); writes benchmarks/RESULTS.md"
 	@echo "make clean    remove .venv and caches"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("sms-cookies needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[notebook,test,production]"
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Resolve pyproject.toml's pins and everything they need, for Python 3.10 and newer on every
+# platform, into requirements.lock (with hashes); uv does it in a venv of its own.
+lock:
+	$(PYTHON) -m venv build/lock-tools
+	build/lock-tools/bin/python -m pip install --quiet $(UV)
+	build/lock-tools/bin/uv pip compile pyproject.toml --universal --python-version 3.10 \
+		--extra notebook --extra test --extra production --generate-hashes \
+		--custom-compile-command "make lock" -o $(LOCK)
 
 # Rooted at the repository, so README.md, docs/ and student/ open in Lab and the notebooks'
 # links to ../docs/ resolve.
@@ -47,7 +62,11 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	fi
 
 test: $(STAMP) lint node-oracle
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# The notebooks run in JupyterLite in Chromium (the website's "Run in your browser"): minutes.
+test-browser: $(STAMP) node-oracle
+	$(BIN)/python -m pytest -n auto -m lite
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

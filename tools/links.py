@@ -18,8 +18,8 @@ from pathlib import Path
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser, as pip ships it
-    from pip._vendor import tomli as tomllib
+except ModuleNotFoundError:  # Python 3.10: tomli, the parser tomllib was made from
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the badges open the series.

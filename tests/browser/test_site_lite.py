@@ -14,6 +14,9 @@ import pytest
 from companion_app.inbrowser import NEEDS_REAL_PYTHON
 from tests.support.lite import differences, run_notebook, tracebacks
 
+#: The notebooks run in JupyterLite: minutes, so `make test-browser` runs them, not `make test`.
+pytestmark = pytest.mark.lite
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = {nb.name[:2]: nb for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))}
 

@@ -19,7 +19,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 EXTRAS = set(PYPROJECT["project"]["optional-dependencies"])
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
-EDITABLE_INSTALL = re.compile(r"""-e ["']?\.\[([\w,]*)\]""")
+#: An install of the package that resolves its own dependencies, around requirements.lock.
+UNLOCKED_INSTALL = re.compile(r"""pip install (?!.*--no-deps)[^\n`]*-e ["']?\.""")
+LOCK_INSTALL = "pip install -r requirements.lock"
+PACKAGE_INSTALL = "pip install --no-deps -e ."
 
 
 def markdown_of(path):
@@ -54,18 +57,22 @@ def make_test_steps(prefix):
 
 
 @pytest.mark.parametrize("path", DOCUMENTED, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_every_documented_install_has_every_extra(path):
-    found = [set(extras.split(",")) for extras in EDITABLE_INSTALL.findall(markdown_of(path))]
-    assert all(extras == EXTRAS for extras in found), (path.name, found, EXTRAS)
+def test_no_documented_install_resolves_around_the_lock(path):
+    """Every install takes its versions from requirements.lock; the package comes with --no-deps."""
+    assert not UNLOCKED_INSTALL.findall(markdown_of(path)), path.name
 
 
 @pytest.mark.parametrize(
     "path, where",
-    [("environment.yml", "- pip:"), ("Makefile", "pip install"), ("README.md", "py -m venv")],
+    [("Makefile", "$(STAMP):"), ("README.md", "py -m venv"), ("README.md", "### Conda or Binder")],
 )
-def test_each_set_up_has_an_install_line(path, where):
+def test_each_set_up_installs_the_lock_then_the_package(path, where):
     text = (ROOT / path).read_text(encoding="utf-8")
-    assert EDITABLE_INSTALL.search(text[text.index(where) :])
+    text = text[text.index(where) :].replace("$(LOCK)", "requirements.lock").replace("--quiet ", "")
+    if "conda" in where.lower():
+        assert PACKAGE_INSTALL in text  # after environment.yml installed the lock
+        return
+    assert 0 <= text.index(LOCK_INSTALL.split()[-1]) < text.index(PACKAGE_INSTALL)
 
 
 @pytest.mark.parametrize(
@@ -168,9 +175,10 @@ def test_every_documented_lab_command_is_rooted_at_the_repository(path):
         assert "--ServerApp.root_dir=." in command, (path.name, command)
 
 
-def test_conda_reads_every_extra_from_environment_yml():
+def test_conda_and_binder_install_the_lock_then_the_package():
     yaml = pytest.importorskip("yaml", reason="PyYAML reads environment.yml as conda does")
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     (pip,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
-    extras = [set(EDITABLE_INSTALL.fullmatch(line).group(1).split(",")) for line in pip]
-    assert extras == [EXTRAS]
+    assert pip == ["-r requirements.lock"]
+    post_build = (ROOT / "postBuild").read_text(encoding="utf-8")
+    assert PACKAGE_INSTALL in post_build and post_build.startswith("#!/bin/sh")

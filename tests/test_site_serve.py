@@ -256,3 +256,16 @@ def test_serve_site_says_nothing_when_a_browser_drops_a_download(folder):
         server.terminate()
         _, errors = server.communicate(timeout=10)
     assert "Traceback" not in errors
+
+
+@pytest.mark.slow
+def test_a_learners_first_visit_is_under_16_mb_and_a_reload_under_100_kb(browser_context, site_url):
+    from tests.downloads import first_visit_and_reload, total
+
+    notebook = "03-count-messages-with-a-session-cookie.ipynb"
+    first, reload = first_visit_and_reload(browser_context, site_url, notebook)
+    assert any(d.path.endswith("pyodide.asm.wasm") for d in first)  # Python itself came
+    assert total(first) < 16_000_000
+    assert [d for d in first if d.status >= 400] == []
+    assert total(d for d in first if d.path.endswith("favicon.ico")) < 20_000  # 319 KB x 2 before
+    assert total(reload) < 100_000

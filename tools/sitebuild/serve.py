@@ -15,8 +15,8 @@ Around that, this module adds:
   room that starts together, silently);
 - the gzip files the build writes beside text assets (`name.gz`), sent with `Content-Encoding:
   gzip` and `Vary: Accept-Encoding` to a browser that accepts gzip. Compressing at build time costs
-  the room nothing per request. There is no brotli: browsers offer it only over HTTPS, and a room
-  is served over plain HTTP;
+  the room nothing per request. There is no brotli: browsers offer it only to secure origins
+  (HTTPS, or this machine itself), and a room reaches this server over plain HTTP;
 - the types browsers insist on (JavaScript modules, WebAssembly);
 - folders give their index.html or 404, never a listing; nothing outside the site's folder is
   served, whether asked with `..`, its URL-encoded form or a symlink pointing out;

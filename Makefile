@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Twilio's own Node.js library, segment calculator and CLI (twilio-cli), second opinions for the
-# fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/test_fidelity_cli.py.
+# fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/fidelity/test_cli.py.
 NODE_DIR   := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
@@ -69,7 +69,7 @@ notebooks: $(STAMP)
 	done
 
 student: $(STAMP)
-	$(BIN)/python -m companion_app.student notebooks student
+	$(BIN)/python -m tools.student notebooks student
 
 # The site's downloads (Pyodide and mermaid from npm, pure wheels from PyPI) are fetched once per
 # pyproject.toml or wheel-list change into .site-cache/; building needs no network after that.

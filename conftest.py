@@ -24,7 +24,7 @@ def pytest_configure(config):
 
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.
-pytest_plugins = ["tests.browser", "tests.site"]
+pytest_plugins = ["tests.support.browser", "tests.support.site"]
 
 
 def needs_gunicorn(path):
@@ -34,7 +34,7 @@ def needs_gunicorn(path):
 
 def pytest_collection_modifyitems(config, items):
     """Where gunicorn cannot run (Windows, or not installed), skip the notebooks that run it, saying why."""
-    from companion_app import production
+    from companion_app.serving import production
 
     reason = production.unavailable_reason()
     if not reason:

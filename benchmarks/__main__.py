@@ -184,7 +184,7 @@ def store_section(args):
     return [
         "## Server-side store under concurrent writers",
         "",
-        "`companion_app.store.PairStore` (SQLite, WAL, busy timeout, one `BEGIN IMMEDIATE` "
+        "`companion_app.app.store.PairStore` (SQLite, WAL, busy timeout, one `BEGIN IMMEDIATE` "
         "transaction per message, idempotent per MessageSid). Each writer is its own process; all "
         "start at a barrier and text the **same** pair (every transaction wants the same row): 20 "
         "messages each with its own MessageSid, then 5 of them delivered again as Twilio's retries "

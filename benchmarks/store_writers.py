@@ -11,8 +11,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from companion_app.app.store import PairStore
 from companion_app.simulator import SystemClock
-from companion_app.store import PairStore
 
 SENDER, TWILIO_NUMBER = "+14155550100", "+14155550199"
 

@@ -174,7 +174,7 @@ def percentile(values, q):
 
 def measure_http(pairs=64, messages=5, rounds=5, threads=16, workers=2):
     """Serve the three webhooks under gunicorn and measure them in interleaved blocks."""
-    from tests.gunicorn_server import Gunicorn
+    from tests.support.gunicorn_server import Gunicorn
 
     results = {path: [] for path in ENDPOINTS}
     blocks = {
@@ -272,14 +272,14 @@ def measure_in_process(n=2000, rounds=5, block=250):
 #: Where the companion's time goes: (label, function name as cProfile names it, file suffix).
 PROFILE_PARTS = (
     ("whole request (Flask wsgi_app)", "wsgi_app", "flask/app.py"),
-    ("counter view (count_messages)", "count_messages", "companion_app/webhook.py"),
-    ("signature check (check_signature)", "check_signature", "companion_app/signature.py"),
+    ("counter view (count_messages)", "count_messages", "companion_app/app/counter.py"),
+    ("signature check (check_signature)", "check_signature", "companion_app/app/signature.py"),
     ("… of it, RequestValidator.validate", "validate", "twilio/request_validator.py"),
     ("form parsing (request.form)", "_load_form_data", "werkzeug/wrappers/request.py"),
     ("session cookie read (open_session)", "open_session", "flask/sessions.py"),
     ("session cookie write (save_session)", "save_session", "flask/sessions.py"),
     ("TwiML to text (MessagingResponse.to_xml)", "to_xml", "twilio/twiml/__init__.py"),
-    ("recent-requests log (record)", "record", "companion_app/activity.py"),
+    ("recent-requests log (record)", "record", "companion_app/app/activity.py"),
 )
 
 
@@ -319,7 +319,7 @@ def micro_costs(n=20000):
 
     from twilio.twiml.messaging_response import MessagingResponse
 
-    from companion_app.activity import RecentRequests
+    from companion_app.app.activity import RecentRequests
 
     form = {"From": "+14155550100", "To": TWILIO_NUMBER, "Body": "hi"}
     validator = RequestValidator(AUTH_TOKEN)

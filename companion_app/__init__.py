@@ -1,21 +1,87 @@
-"""sms-cookies companion app: a Flask webhook that counts a sender's messages in a session cookie."""
+"""sms-cookies companion app: a Flask webhook that counts a sender's messages in a session cookie.
 
+The package is grouped by role: app/ (the webhooks), serving/ (servers), golive/ (tunnel and
+number), simulator/ (Twilio offline), teaching/ and checks (what the notebooks use). The names the
+notebooks and README use stay as they were: `companion_app.server`, `companion_app.live`, … are the
+modules in those folders (see PUBLIC_MODULES).
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
 import logging
 import secrets
+import sys
 from datetime import timedelta
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from companion_app.activity import RecentRequests
-from companion_app.directory import bp as directory_bp
-from companion_app.framing import MAX_BODY_BYTES, RequestGuard
-from companion_app.server import RequestHandler
-from companion_app.sessions import CachedSessionInterface
+from companion_app.app.activity import RecentRequests
+from companion_app.app.counter import bp as webhook_bp
+from companion_app.app.directory import bp as directory_bp
+from companion_app.app.sessions import CachedSessionInterface
+from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
 from companion_app.settings import DEFAULT_CALLERS, load_settings
-from companion_app.webhook import bp as webhook_bp
 
 __all__ = ["create_app", "DEFAULT_CALLERS"]
+
+#: The public module names, as the notebooks and README import them, and where each module lives.
+PUBLIC_MODULES = {
+    "activity": "companion_app.app.activity",
+    "directory": "companion_app.app.directory",
+    "incoming": "companion_app.app.incoming",
+    "sessions": "companion_app.app.sessions",
+    "signature": "companion_app.app.signature",
+    "store": "companion_app.app.store",
+    "webhook": "companion_app.app.counter",
+    "framing": "companion_app.serving.framing",
+    "printable": "companion_app.serving.printable",
+    "production": "companion_app.serving.production",
+    "server": "companion_app.serving.server",
+    "live": "companion_app.golive.live",
+    "number_record": "companion_app.golive.number_record",
+    "tunnel": "companion_app.golive.tunnel",
+    "twilio_number": "companion_app.golive.number",
+    "chat": "companion_app.teaching.chat",
+    "explain": "companion_app.teaching.explain",
+    "verify": "companion_app.teaching.verify",
+}
+
+
+class _PublicNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """`import companion_app.server` gives companion_app.serving.server itself (not a copy).
+
+    Imported on first use, so `import companion_app` does not load pyngrok or twilio's REST client.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        """A spec for a public name; None for every other module."""
+        package, _, name = fullname.rpartition(".")
+        if package == __name__ and name in PUBLIC_MODULES:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        """The module where the public name lives."""
+        module = importlib.import_module(PUBLIC_MODULES[spec.name.rpartition(".")[2]])
+        spec.loader_state = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        """Nothing to run; give the module back its own spec (the import system set the alias's)."""
+        module.__spec__ = module.__spec__.loader_state
+
+
+def __getattr__(name):
+    """`from companion_app import server` and `companion_app.live` find the moved modules."""
+    if name in PUBLIC_MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if not any(type(finder).__qualname__ == "_PublicNames" for finder in sys.meta_path):
+    sys.meta_path.insert(0, _PublicNames())
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +95,9 @@ class CompanionFlask(Flask):
     """Flask whose development server (app.run) uses the safe request handler."""
 
     def run(self, host=None, port=None, debug=None, load_dotenv=True, **options):
-        """Flask's app.run, with companion_app.server.RequestHandler unless told otherwise."""
+        """Flask's app.run, with companion_app.serving.server.RequestHandler unless told otherwise."""
+        from companion_app.serving.server import RequestHandler
+
         options.setdefault("request_handler", RequestHandler)
         super().run(host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 

@@ -17,9 +17,9 @@ from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app import create_app
-from companion_app.directory import DEFAULT_STAFF, find_staff
+from companion_app.app.directory import DEFAULT_STAFF, find_staff
 from companion_app.simulator import FakeClock, TwilioSimulator
-from companion_app.verify import AUTH_TOKEN, Step, compare, outcome, quiet_logs, run_script
+from companion_app.teaching.verify import AUTH_TOKEN, Step, compare, outcome, quiet_logs, run_script
 
 
 @dataclass

@@ -9,11 +9,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from companion_app import create_app, production
-from companion_app.chat import chat, open_simulator
-from companion_app.live import go_live
+from companion_app import create_app
+from companion_app.golive.live import go_live
+from companion_app.golive.number import restore_by_hand
+from companion_app.serving import production
 from companion_app.settings import ENV_FILE_VARIABLE, find_env_file, read_environment
-from companion_app.twilio_number import restore_by_hand
+from companion_app.teaching.chat import chat, open_simulator
 
 PRODUCTION_NEEDS_KEY = (
     "error: --production needs SECRET_KEY in the environment (or .env), shared by every worker; "

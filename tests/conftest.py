@@ -3,30 +3,20 @@
 import pytest
 
 from companion_app import create_app
-from companion_app.number_record import STATE_DIR_VARIABLE
+from companion_app.golive.number_record import STATE_DIR_VARIABLE
 from companion_app.settings import (
     ENV_FILE_VARIABLE,
     OFFLINE_SWITCH,
     PASSED_VARIABLE,
     SETTING_NAMES,
 )
-from companion_app.simulator import FakeClock, TwilioSimulator
-
-#: The auth token of twilio-python's published signature test vector.
-TEST_AUTH_TOKEN = "12345"
-#: The public URL a tunnel would give; requests are signed for it.
-PUBLIC_URL = "https://example.ngrok.app"
-SENDER = "+14155550100"  # "Rey" in the default caller directory
-TWILIO_NUMBER = "+14155550199"
-
-
-def signed_simulator(target, **options):
-    """A simulator for target (app or URL) signing for PUBLIC_URL/sms with the test token, on a FakeClock."""
-    options.setdefault("webhook_url", f"{PUBLIC_URL}/sms")
-    options.setdefault("auth_token", TEST_AUTH_TOKEN)
-    options.setdefault("clock", FakeClock())
-    options.setdefault("seed", 0)
-    return TwilioSimulator(target, **options)
+from tests.support.values import (
+    PUBLIC_URL,
+    SENDER,
+    TEST_AUTH_TOKEN,
+    TWILIO_NUMBER,
+)
+from tests.support.wire import start_servers
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +71,9 @@ def conversation(app):
         return send
 
     return start
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """One real loopback server per signature mode (local, PUBLIC_URL, proxy headers), per module."""
+    yield from start_servers()

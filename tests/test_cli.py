@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from companion_app import cli, production
-from tests.conftest import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER, signed_simulator
+from companion_app import cli
+from companion_app.serving import production
+from tests.support.browser import free_port
+from tests.support.values import (
+    PUBLIC_URL,
+    SENDER,
+    TEST_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    signed_simulator,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +93,7 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
         calls.append((command, json.loads(Path(config).read_text())))
         return 0
 
-    monkeypatch.setattr("companion_app.production.run_in_foreground", call)
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", call)
     assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
     ((command, log_config),) = calls
     assert command[:8] == [
@@ -133,7 +141,7 @@ def test_a_public_server_without_a_token_refuses_to_start(option, monkeypatch, c
     monkeypatch.setenv("NGROK_AUTHTOKEN", "t")
     started = []
     monkeypatch.setattr("companion_app.cli.go_live", lambda *a, **k: started.append(a))
-    monkeypatch.setattr("companion_app.production.run_in_foreground", started.append)
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", started.append)
     assert cli.main(["serve", option]) == 2
     assert capsys.readouterr() == ("", REFUSAL.format(option=option))
     assert started == []
@@ -141,7 +149,9 @@ def test_a_public_server_without_a_token_refuses_to_start(option, monkeypatch, c
 
 def test_allow_unsigned_runs_production_loudly(monkeypatch, capsys):
     monkeypatch.setenv("SECRET_KEY", "k")
-    monkeypatch.setattr("companion_app.production.run_in_foreground", lambda command, env: 0)
+    monkeypatch.setattr(
+        "companion_app.serving.production.run_in_foreground", lambda command, env: 0
+    )
     assert cli.main(["serve", "--production", "--allow-unsigned"]) == 0
     assert capsys.readouterr().err.startswith(
         "WARNING: --allow-unsigned: request signatures are NOT checked."
@@ -151,13 +161,6 @@ def test_allow_unsigned_runs_production_loudly(monkeypatch, capsys):
 def test_allow_unsigned_needs_a_public_server(capsys):
     assert cli.main(["serve", "--allow-unsigned"]) == 2
     assert "--allow-unsigned goes with --tunnel or --production" in capsys.readouterr().err
-
-
-def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def child_env(**extra):

@@ -16,14 +16,9 @@ tested. ERRORS is the table of error codes and their meanings.
 """
 
 from companion_app.simulator.clock import FakeClock, SystemClock
+from companion_app.simulator.conversation import ChatView, Conversation, Delivery, SentRequest
 from companion_app.simulator.cookies import CookieJar, StoredCookie
-from companion_app.simulator.core import (
-    ChatView,
-    Conversation,
-    Delivery,
-    SentRequest,
-    TwilioSimulator,
-)
+from companion_app.simulator.core import TwilioSimulator
 from companion_app.simulator.errors import ERRORS, DeliveryError
 from companion_app.simulator.twiml import Reply
 

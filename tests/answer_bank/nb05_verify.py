@@ -3,7 +3,7 @@
 from flask import Flask, Response, request, session
 
 from companion_app import create_app
-from companion_app.verify import AUTH_TOKEN, OTHER_NUMBER, send, wait
+from companion_app.teaching.verify import AUTH_TOKEN, OTHER_NUMBER, send, wait
 from tests.answer_bank import right, twiml, wrong
 
 BROKEN, EDGE = "check_comparison_catches", "check_edge_script"

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from flask import Flask, request, session
 
 from companion_app import create_app
-from companion_app.directory import (
+from companion_app.app.directory import (
     CHOOSING,
     DEFAULT_STAFF,
     HELP_WORDS,
@@ -15,7 +15,7 @@ from companion_app.directory import (
     find_staff,
     pick_number,
 )
-from companion_app.directory import respond as companion_respond
+from companion_app.app.directory import respond as companion_respond
 from tests.answer_bank import right, twiml, wrong
 
 HELP, MORE = "check_directory_help", "check_directory_more"

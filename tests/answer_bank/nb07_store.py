@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from tests.answer_bank import right, twiml, wrong
-from tests.test_checks import counter as cookie_counter
+from tests.support.answers import counter as cookie_counter
 
 CHECK = "check_day_long_store"
 DAY = timedelta(hours=24)

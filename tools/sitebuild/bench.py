@@ -64,8 +64,8 @@ def main(argv=None):
     """Measure and print."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch
-    from tests.lite import differences, run_notebook, tracebacks
+    from tests.support.browser import launch
+    from tests.support.lite import differences, run_notebook, tracebacks
     from tools.sitebuild.serve import make_server
 
     parser = argparse.ArgumentParser(description=__doc__)

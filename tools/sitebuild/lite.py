@@ -78,7 +78,7 @@ BUILT_PURE = ("markupsafe", "pyyaml")
 #: Dependencies the browser never imports, left out of the lock on purpose: twilio's async client
 #: and JWT code are not used by the notebooks; regex (a C extension with no Pyodide wheel on PyPI)
 #: is replaced there by an approximation of grapheme clusters (simulator.params). requests and
-#: pyngrok are shipped: requests reaches in-process servers there (companion_app.inbrowser), and
+#: pyngrok are shipped: requests reaches in-process servers there (companion_app.serving.inprocess), and
 #: pyngrok's failures are the handled sentences notebook 04 shows.
 NOT_IN_BROWSER = {
     "twilio": {"aiohttp", "aiohttp-retry", "pyjwt"},

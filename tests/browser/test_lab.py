@@ -1,0 +1,122 @@
+"""`make lab` serves the whole repository and opens 00; every notebook link resolves there."""
+
+import json
+import os
+import posixpath
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.browser import free_port, serving
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+pytestmark = pytest.mark.slow
+
+
+def lab_command():
+    """The command `make lab` runs (make -n prints it without running it)."""
+    make = shutil.which("make")
+    if not make:
+        pytest.skip("make is not installed: `make lab` cannot be checked here")
+    planned = subprocess.run(
+        [make, "-n", "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    (line,) = [line for line in planned.splitlines() if " lab " in f"{line} " and "jupyter" in line]
+    return shlex.split(line)
+
+
+def relative_links(path):
+    """The links in a notebook's Markdown cells that point inside the repository."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return [link for link in LINK.findall(text) if not re.match(r"[a-z]+:|#", link)]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """`make lab`'s own command, without a browser, on a free port: (base URL, headers, runtime dir)."""
+    command = lab_command()
+    port = free_port()
+    token = secrets.token_hex(16)
+    runtime = tmp_path_factory.mktemp("jupyter-runtime")
+    fresh = {  # a new user's Lab: no workspace or settings from an earlier session on this machine
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("lab-workspaces")),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path_factory.mktemp("lab-settings")),
+    }
+    process = subprocess.Popen(
+        [
+            *command,
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **fresh},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"token {token}"}
+    with serving(process, f"{base}/api/status", headers):
+        yield base, headers, runtime, token
+
+
+def contents(lab, path):
+    """The Lab server's contents API answer for a repository path (no file body)."""
+    base, headers, _, _ = lab
+    return requests.get(f"{base}/api/contents/{path}?content=0", headers=headers, timeout=10)
+
+
+def test_lab_serves_the_repository(lab):
+    base, headers, _, _ = lab
+    listing = requests.get(f"{base}/api/contents/", headers=headers, timeout=10).json()
+    names = {item["name"] for item in listing["content"]}
+    assert {"README.md", "docs", "notebooks", "pyproject.toml"} <= names
+
+
+def test_lab_opens_the_first_notebook(lab):
+    _, _, runtime, token = lab
+    (opener,) = runtime.glob("jpserver-file-to-run-*-open.html")
+    target = re.search(r'href="([^"]+)"', opener.read_text(encoding="utf-8")).group(1)
+    assert target.endswith(f"/lab/tree/notebooks/00-start-here.ipynb?token={token}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_link_in_a_notebook_opens_in_lab(lab, path):
+    for link in relative_links(path):
+        target = posixpath.normpath(posixpath.join("notebooks", link.split("#")[0]))
+        assert not target.startswith(".."), link
+        assert contents(lab, target).status_code == 200, f"{path.name}: {link} -> {target}"
+
+
+def test_the_instructor_guide_link_in_07_opens_the_guide_in_lab(lab, browser_page):
+    base, _, _, token = lab
+    page, watch = browser_page
+    page.goto(f"{base}/lab/tree/notebooks/07-run-it-for-real.ipynb?token={token}")
+    page.locator(".jp-RenderedMarkdown").first.wait_for(timeout=60_000)
+    link = page.locator('.jp-RenderedMarkdown a[href*="instructor-guide"]')
+    notebook = page.locator(".jp-WindowedPanel-outer").first
+    for _ in range(200):  # Lab renders only the cells in view: scroll until the link is drawn
+        if link.count():
+            break
+        notebook.evaluate("element => element.scrollBy(0, 800)")
+        page.wait_for_timeout(100)
+    link.first.click()
+    guide = page.locator(".jp-RenderedMarkdown h1", has_text="Instructor guide")
+    guide.wait_for(timeout=30_000)
+    tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tabLabel").all_inner_texts()
+    assert "instructor-guide.md" in tabs
+    assert page.locator(".jp-Dialog").count() == 0  # no "File Load Error"
+    assert watch.console_errors == []

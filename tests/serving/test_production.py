@@ -1,0 +1,116 @@
+"""companion_app.serving.production: gunicorn on a free loopback port, only the settings given, always stopped."""
+
+import types
+
+import pytest
+
+from companion_app.serving import production
+from tests.support.values import (
+    PUBLIC_URL,
+    SENDER,
+    TEST_AUTH_TOKEN,
+    TWILIO_NUMBER,
+    signed_simulator,
+)
+
+KEY_WARNING = "SECRET_KEY is not set: using a random key."
+SETTINGS = {"TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN, "PUBLIC_URL": PUBLIC_URL}
+
+pytestmark = pytest.mark.skipif(
+    not production.available(), reason=str(production.unavailable_reason())
+)
+
+
+def conversation(url, method="POST"):
+    """A simulated conversation with the server at url, signed with the test token."""
+    sim = signed_simulator(url, method=method)
+    return sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+def test_app_lines_drop_time_and_pid_and_keep_only_the_app():
+    log = "\n".join(
+        [
+            "[2025-01-06 09:00:00 +0000] [41] [INFO] Booting worker with pid: 41",
+            "[2025-01-06 09:00:01 +0000] [41] [INFO] companion_app.app.counter: message a -> b: count 2",
+            '127.0.0.1 "POST /sms" 200',
+            "[2025-01-06 09:00:01 +0000] [42] [WARNING] companion_app: SECRET_KEY is not set",
+        ]
+    )
+    assert production.app_lines(log) == [
+        "INFO companion_app.app.counter: message a -> b: count 2",
+        "WARNING companion_app: SECRET_KEY is not set",
+    ]
+    assert production.app_lines(log, "count") == [
+        "INFO companion_app.app.counter: message a -> b: count 2"
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, spec, reason",
+    [
+        ("nt", object(), "gunicorn does not run on Windows"),
+        ("posix", None, "gunicorn is not installed"),
+    ],
+)
+def test_start_refuses_where_gunicorn_cannot_run(monkeypatch, name, spec, reason):
+    service = production.Gunicorn()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr("companion_app.serving.production.os", types.SimpleNamespace(name=name))
+            patch.setattr(
+                "companion_app.serving.production.importlib.util.find_spec", lambda _: spec
+            )
+            with pytest.raises(RuntimeError, match=reason):
+                service.start()
+    finally:
+        service.close()  # stops gunicorn even if it wrongly started
+
+
+@pytest.mark.slow
+def test_only_the_given_settings_reach_the_workers(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "the-machine's-key")
+    with production.Gunicorn(env=SETTINGS, workers=2) as service:
+        assert service.wait_for(KEY_WARNING, count=2) == 2
+
+
+@pytest.mark.slow
+def test_workers_keep_the_offline_switch_and_never_read_the_temp_root(tmp_path, monkeypatch):
+    """Gunicorn works in a folder under the temp root: a stray .env there must not be read."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("SMS_COOKIES_OFFLINE", "1")
+    (tmp_path / ".env").write_text("SECRET_KEY=left-in-tmp\n")
+    with production.Gunicorn(env=SETTINGS, workers=2) as service:
+        assert service.env["SMS_COOKIES_OFFLINE"] == "1"
+        assert service.wait_for(KEY_WARNING, count=2) == 2  # the stray key was not read
+        rey = conversation(service.url)
+        assert rey.send("hi").replies[0].body == "Hello Rey, thanks for the message!"
+
+
+@pytest.mark.slow
+def test_counts_and_logs_one_line_per_message_without_the_body():
+    with production.Gunicorn(env={**SETTINGS, "SECRET_KEY": "shared"}) as service:
+        rey = conversation(service.url, method="GET")
+        replies = [rey.send(f"my PIN is 43{n}").replies[0].body for n in range(3)]
+        assert service.wait_for('"GET /sms" 200', count=3) == 3
+        log = service.log()
+    assert replies[-1] == "Rey has messaged +14155550199 3 times."
+    assert production.app_lines(log, "count") == [
+        f"INFO companion_app.app.counter: message {SENDER} -> {TWILIO_NUMBER}: count {n}"
+        for n in (1, 2, 3)
+    ]
+    assert "PIN" not in log
+    assert KEY_WARNING not in log
+
+
+@pytest.mark.slow
+def test_serve_by_name_stops_the_earlier_one_and_stop_all_stops_everything():
+    first = production.serve(name="test", env=SETTINGS, workers=1)
+    second = production.serve(name="test", env=SETTINGS, workers=1)
+    other = production.serve(name="other", env=SETTINGS, workers=1)
+    try:
+        assert not first.running
+        assert second.running and other.running
+    finally:
+        production.stop_all()
+    assert not second.running and not other.running
+    assert "stopped" in repr(second)

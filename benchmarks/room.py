@@ -76,8 +76,8 @@ def record(site, notebook=NOTEBOOK):
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch
-    from tests.downloads import first_visit_and_reload
+    from tests.support.browser import launch
+    from tests.support.downloads import first_visit_and_reload
     from tools.sitebuild.serve import make_server
 
     server = make_server(site, "127.0.0.1", 0)

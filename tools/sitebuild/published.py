@@ -18,7 +18,7 @@ import tarfile
 from pathlib import Path
 
 # The student-copy generator: the one place the site names it.
-from companion_app.student import build as write_student_copies
+from tools.student import build as write_student_copies
 
 #: The make variable (and command-line flag) that publishes changes not committed.
 ALLOW_UNCOMMITTED = "make site ALLOW_UNCOMMITTED=1 (--allow-uncommitted)"

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tests.lite import kernel_status
+from tests.support.lite import kernel_status
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 
 from tools.sitebuild.published import committed_files
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def git(repo, *args):

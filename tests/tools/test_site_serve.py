@@ -23,7 +23,7 @@ import requests
 from tools.sitebuild import slim
 from tools.sitebuild.serve import make_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "the contents of a file outside the site"
 #: npm's packages all carry this modification time (1985-10-26 08:15 UTC).
 NPM_TIME = 499162500
@@ -260,7 +260,7 @@ def test_serve_site_says_nothing_when_a_browser_drops_a_download(folder):
 
 @pytest.mark.slow
 def test_a_learners_first_visit_is_under_16_mb_and_a_reload_under_100_kb(browser_context, site_url):
-    from tests.downloads import first_visit_and_reload, total
+    from tests.support.downloads import first_visit_and_reload, total
 
     notebook = "03-count-messages-with-a-session-cookie.ipynb"
     first, reload = first_visit_and_reload(browser_context, site_url, notebook)

@@ -95,12 +95,17 @@ student: $(STAMP)
 SITE_STAMP := .site-cache/downloads.stamp
 HOST ?= 0.0.0.0
 PORT ?= 8000
+# make site ALLOW_UNCOMMITTED=1 publishes notebooks with changes not committed (refused otherwise);
+# make site BROWSER_NOTEBOOKS=full puts the full notebooks, not the student copies, in the browser.
+ALLOW_UNCOMMITTED ?=
+BROWSER_NOTEBOOKS ?= student
 
 $(SITE_STAMP): $(STAMP) pyproject.toml tools/sitebuild/browser-wheels.txt
 	$(BIN)/python -m tools.sitebuild fetch
 
 site: $(STAMP) $(SITE_STAMP)
-	$(BIN)/python -m tools.sitebuild build
+	$(BIN)/python -m tools.sitebuild build --browser-notebooks $(BROWSER_NOTEBOOKS) \
+		$(if $(ALLOW_UNCOMMITTED),--allow-uncommitted,)
 
 serve-site: $(STAMP)
 	@test -f _site/index.html || $(MAKE) site

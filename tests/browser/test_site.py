@@ -132,7 +132,7 @@ def test_notebook_page_links_run_binder_colab_download(
     ]
     hrefs = [launch.nth(i).get_attribute("href") for i in range(4)]
     assert hrefs[0] == f"../lite/lab/index.html?path={notebook.name}"
-    assert (built_site / "lite" / "files" / notebook.name).read_bytes() == notebook.read_bytes()
+    assert (built_site / "lite" / "files" / notebook.name).is_file()  # the student copy
     assert hrefs[1].startswith("https://mybinder.org/v2/gh/") and hrefs[1].endswith(notebook.name)
     assert hrefs[2].startswith("https://colab.research.google.com/github/")
     assert (built_site / "notebooks" / hrefs[3]).read_bytes() == notebook.read_bytes()

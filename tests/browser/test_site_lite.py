@@ -1,6 +1,7 @@
 """The notebooks in the browser: JupyterLite runs them, and the outputs match the committed ones.
 
-This is strict nbval in the browser: every in-process notebook runs from top to bottom in one
+This is strict nbval in the browser, on the site built with the full notebooks there (make site
+BROWSER_NOTEBOOKS=full; a room gets the student copies): every in-process notebook runs from top to bottom in one
 headless Chromium session, and each code cell's text outputs are compared with the committed ones
 after tests/sanitize.cfg. A notebook that needs a real Python for part of its lesson runs every cell
 it can and says, in one plain sentence, what needs a real Python: never a traceback.
@@ -32,10 +33,10 @@ PARTLY = ["04", "07"]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", IN_PROCESS)
-def test_in_process_notebook_runs_in_the_browser_as_committed(number, browser_page, site_url):
+def test_in_process_notebook_runs_in_the_browser_as_committed(number, browser_page, site_url_full):
     notebook = NOTEBOOKS[number]
     tab, watch = browser_page  # a new tab in the one browser session
-    run = run_notebook(tab, site_url, notebook.name)
+    run = run_notebook(tab, site_url_full, notebook.name)
     assert watch.outside_requests == []
     assert tracebacks(run) == []
     assert differences(notebook, run.outputs) == []
@@ -43,10 +44,12 @@ def test_in_process_notebook_runs_in_the_browser_as_committed(number, browser_pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", PARTLY)
-def test_partly_in_browser_notebook_says_what_needs_a_real_python(number, browser_page, site_url):
+def test_partly_in_browser_notebook_says_what_needs_a_real_python(
+    number, browser_page, site_url_full
+):
     notebook = NOTEBOOKS[number]
     tab, watch = browser_page
-    run = run_notebook(tab, site_url, notebook.name)
+    run = run_notebook(tab, site_url_full, notebook.name)
     assert watch.outside_requests == []
     assert tracebacks(run) == []
     shown = " ".join(text for cell in run.outputs for _, text in cell)
@@ -56,11 +59,11 @@ def test_partly_in_browser_notebook_says_what_needs_a_real_python(number, browse
 @pytest.mark.slow
 @pytest.mark.parametrize("number", IN_PROCESS_SERVER)
 def test_notebook_with_a_local_server_runs_in_process_in_the_browser(
-    number, browser_page, site_url
+    number, browser_page, site_url_full
 ):
     notebook = NOTEBOOKS[number]
     tab, watch = browser_page
-    run = run_notebook(tab, site_url, notebook.name)
+    run = run_notebook(tab, site_url_full, notebook.name)
     assert watch.outside_requests == []
     assert tracebacks(run) == []
     committed = [d.partition("browser:")[0] for d in differences(notebook, run.outputs)]

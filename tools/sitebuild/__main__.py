@@ -3,22 +3,37 @@
 import argparse
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from tools.sitebuild import lite, pages, serve
+from tools.sitebuild import lite, pages, published, serve, slim
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def build(out, cache):
-    """Build the whole site into out: pages, assets, mermaid, JupyterLite."""
+def build(out, cache, allow_uncommitted=False, browser_notebooks="student"):
+    """Build the whole site into out from the committed files: pages, assets, mermaid, JupyterLite."""
     started = time.monotonic()
-    lite.fetch(cache)
+    with tempfile.TemporaryDirectory(prefix="sms-cookies-published-") as tmp:
+        source = published.committed_files(ROOT, Path(tmp) / "tree", allow_uncommitted)
+        lite.fetch(cache)
+        contents = published.browser_notebooks(
+            source / "notebooks", Path(tmp) / "contents", full=browser_notebooks == "full"
+        )
+        build_from(source, contents, out, cache)
+    print(
+        f"built the site and JupyterLite ({browser_notebooks} notebooks) into {out} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+
+
+def build_from(source, contents, out, cache):
+    """Build the site into out from the files in source, with contents in JupyterLite."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    written = pages.build_pages(out)
+    pages.build_pages(out, source)
     assets = out / "assets"
     for name in ("site.css", "site.js"):
         shutil.copy2(STATIC / name, assets / name)
@@ -30,13 +45,14 @@ def build(out, cache):
         ignore=shutil.ignore_patterns("*.map"),
     )
     shutil.copy2(mermaid / "mermaid.esm.min.mjs", assets / "mermaid" / "mermaid.esm.min.mjs")
-    lite.build_lite(cache, out / "lite", ROOT / "notebooks")
-    # JupyterLite asks for /favicon.ico at the server's root.
-    shutil.copy2(out / "lite" / "lab" / "favicon.ico", out / "favicon.ico")
+    lite.build_lite(cache, out / "lite", contents, source)
+    # The browser asks for /favicon.ico at the server's root, JupyterLab for lab/favicon.ico: both
+    # get the small pictures only (JupyterLite's is 319 KB).
+    favicon = out / "lite" / "lab" / "favicon.ico"
+    slim.small_favicon(favicon, favicon)
+    shutil.copy2(favicon, out / "favicon.ico")
     (out / ".nojekyll").write_text("")
-    print(
-        f"built {len(written)} pages and JupyterLite into {out} in {time.monotonic() - started:.0f} s"
-    )
+    slim.precompress(out)
 
 
 def main(argv=None):
@@ -47,6 +63,17 @@ def main(argv=None):
     parser.add_argument("--cache", type=Path, default=ROOT / ".site-cache")
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (a room's machines must reach it)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="publish the checkout's tracked files as they are, changes not committed included",
+    )
+    parser.add_argument(
+        "--browser-notebooks",
+        choices=("student", "full"),
+        default="student",
+        help="the notebooks in JupyterLite: the student copies (default) or the full notebooks",
+    )
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     if args.command == "fetch":
@@ -54,7 +81,12 @@ def main(argv=None):
     elif args.command == "serve":
         return serve.serve(args.out.resolve(), args.host, args.port)
     else:
-        build(args.out.resolve(), args.cache.resolve())
+        build(
+            args.out.resolve(),
+            args.cache.resolve(),
+            args.allow_uncommitted,
+            args.browser_notebooks,
+        )
     return 0
 
 

@@ -36,6 +36,10 @@ def build_time(out, cache):
             str(out),
             "--cache",
             str(cache),
+            # the outputs are compared with the committed ones: the full notebooks, as they are
+            "--browser-notebooks",
+            "full",
+            "--allow-uncommitted",
         ],
         cwd=ROOT,
         check=True,

@@ -27,6 +27,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from tools.sitebuild import slim
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WHEEL_LIST = HERE / "browser-wheels.txt"
@@ -222,10 +224,10 @@ def retag_pure(path, target):
             out.writestr(entry, files[entry], zipfile.ZIP_DEFLATED)
 
 
-def own_wheel(target):
-    """Build the project's own wheel (sms-cookies) into target."""
+def own_wheel(target, project=ROOT):
+    """Build the project's own wheel (sms-cookies) from the folder project into target."""
     run(sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--quiet",
-        "--no-deps", "-w", target, ROOT)  # fmt: skip
+        "--no-deps", "-w", target, project)  # fmt: skip
     return next(target.glob("sms_cookies-*.whl"))
 
 
@@ -302,8 +304,9 @@ def lite_config():
     }
 
 
-def build_lite(cache, output, contents):
-    """Build JupyterLite into output, with contents (the notebooks) and a self-hosted Pyodide."""
+def build_lite(cache, output, contents, project=ROOT):
+    """Build JupyterLite into output, with contents (the notebooks), a self-hosted Pyodide and
+    the wheel of the project's files in the folder project."""
     # Not inside the cache: the lite build ignores files under hidden folders.
     with tempfile.TemporaryDirectory(prefix="sms-cookies-lite-") as tmp:
         lite_dir = Path(tmp)
@@ -314,7 +317,8 @@ def build_lite(cache, output, contents):
             shutil.copy2(runtime / name, pyodide / name)
         for whl in (cache / "wheels").glob("*.whl"):
             shutil.copy2(whl, pyodide / whl.name)
-        own_wheel(pyodide)
+        slim.slim_wheels(pyodide)
+        own_wheel(pyodide, project)
         write_lock(pyodide, runtime / "pyodide-lock.json")
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1))
         shutil.rmtree(output, ignore_errors=True)

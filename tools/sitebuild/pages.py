@@ -69,12 +69,12 @@ def repository():
     return links().slug
 
 
-def series():
+def series(source=ROOT):
     """The notebooks with their titles, what each teaches and their times (notebook 00's table)."""
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    notebooks = sorted((source / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     start = nbformat.read(notebooks[0], as_version=4)
     table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
-    table += "\n" + (ROOT / "README.md").read_text(encoding="utf-8")
+    table += "\n" + (source / "README.md").read_text(encoding="utf-8")
     rows = {}
     pattern = r"^\|\s*(\d\d)\s*\|\s*\[([^\]]+)\]\(([^)]+)\)\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|"
     for number, title, _, what, time in re.findall(pattern, table, flags=re.M):
@@ -247,20 +247,20 @@ def page(environment, title, body, root, scripts=()):
     )
 
 
-def doc_pages(environment, repo):
+def doc_pages(environment, repo, source=ROOT):
     """{page path: html} for the instructor guide, troubleshooting and the cheat sheet."""
     pages = {}
     for name in DOCS:
-        text = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+        text = (source / "docs" / f"{name}.md").read_text(encoding="utf-8")
         title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
         body = rewrite_links(markdown(text), "docs", "docs", repo)
         pages[f"docs/{name}.html"] = page(environment, title, body, "../")
     return pages
 
 
-def home_page(environment, notebooks, repo):
+def home_page(environment, notebooks, repo, source=ROOT):
     """The home page: what the series is, each notebook with its time and what it teaches, the docs."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (source / "README.md").read_text(encoding="utf-8")
     lead = readme.split("\n## ")[0].split("\n", 1)[1]
     rows = []
     for nb in notebooks:
@@ -383,16 +383,16 @@ def search_index(pages):
     return "window.SMS_COOKIES_SEARCH = " + json.dumps(entries, ensure_ascii=False) + ";\n"
 
 
-def build_pages(out):
-    """Write every reading page and the search index into out."""
+def build_pages(out, source=ROOT):
+    """Write every reading page and the search index into out, from the files in source."""
     repo = repository()
-    notebooks = series()
+    notebooks = series(source)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
     pages = notebook_pages(notebooks, repo)
-    pages.update(doc_pages(environment, repo))
-    pages["index.html"] = home_page(environment, notebooks, repo)
+    pages.update(doc_pages(environment, repo, source))
+    pages["index.html"] = home_page(environment, notebooks, repo, source)
     for path, text in pages.items():
         (out / path).parent.mkdir(parents=True, exist_ok=True)
         (out / path).write_text(text, encoding="utf-8")

@@ -1,11 +1,44 @@
-"""Serve the built site to a room: every page and the in-browser Python, nothing from the internet."""
+"""Serve the built site to a room: every page and the in-browser Python, nothing from the internet.
 
+The server is tornado's (it comes with JupyterLab, so nothing new to install): its HTTPServer and
+StaticFileHandler are what Jupyter's own servers run on, and they bring what a room needs that
+`http.server` lacks. HTTP/1.1 keep-alive (a learner's browser fetches about 160 files over a few
+connections, not one connection each); one event loop instead of a thread per connection, with an
+idle timeout, so stalled or abandoned connections are dropped instead of holding threads; and
+ETags computed from each file's content. Validating by content matters here: npm's files all
+carry the same 1985 modification time, so Last-Modified cannot tell an upgraded Pyodide from the
+old one, and this server sends no Last-Modified at all. It sends `Cache-Control: no-cache`, so a
+browser revalidates each file (a 304 of a few hundred bytes) instead of guessing how long to keep it.
+
+Around that, this module adds:
+- a listen backlog of 1024 (socketserver's default of 5 lets the kernel drop the connections of a
+  room that starts together, silently);
+- the gzip files the build writes beside text assets (`name.gz`), sent with `Content-Encoding:
+  gzip` and `Vary: Accept-Encoding` to a browser that accepts gzip. Compressing at build time costs
+  the room nothing per request. There is no brotli: browsers offer it only to secure origins
+  (HTTPS, or this machine itself), and a room reaches this server over plain HTTP;
+- the types browsers insist on (JavaScript modules, WebAssembly);
+- folders give their index.html or 404, never a listing; nothing outside the site's folder is
+  served, whether asked with `..`, its URL-encoded form or a symlink pointing out;
+- quiet logging: one line per request that failed on the server's side, and no traceback for a
+  browser that drops a connection.
+"""
+
+import asyncio
 import contextlib
 import functools
+import hashlib
+import http
 import ipaddress
+import logging
+import os
 import socket
 import sys
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import threading
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 
 #: Types a browser insists on: JavaScript modules, and WebAssembly for Pyodide to compile it.
 TYPES = {
@@ -20,25 +53,181 @@ TYPES = {
 
 WILDCARDS = {"", "0.0.0.0", "::"}  # noqa: S104
 
-
-class SiteHandler(SimpleHTTPRequestHandler):
-    """Static files with the right types; one short log line per request."""
-
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}
-
-    def log_message(self, format, *args):
-        """Log errors only: a room loading the site would flood the terminal."""
-        if len(args) > 1 and str(args[1]).startswith(("4", "5")):
-            super().log_message(format, *args)
+#: Connections a room may open before the server has accepted them (the kernel caps it at
+#: net.core.somaxconn, 4096 on current Linux).
+BACKLOG = 1024
+#: Seconds a connection may sit without sending a complete request (headers dripped slowly
+#: included) before it is closed; browsers reopen kept-alive connections as they need them.
+IDLE_TIMEOUT = 20.0
+#: The suffix of the compressed copies the build writes beside text assets.
+GZIP_SUFFIX = ".gz"
 
 
-class SiteServer(ThreadingHTTPServer):
-    """The site's server: a browser that drops a connection mid-download is no error to print."""
+@functools.lru_cache(maxsize=4096)
+def content_etag(path, inode, size, changed_ns):
+    """The ETag of a file's content (cached per inode, size and change time, which a rebuild alters)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return f'"{digest.hexdigest()[:32]}"'
 
-    def handle_error(self, request, client_address):
-        """Print the traceback of a real failure, not of a client that went away."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+
+def accepts_gzip(header):
+    """True when an Accept-Encoding header allows gzip (RFC 9110: q=0 refuses it)."""
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=")
+            try:
+                return not params.strip() or float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
+class SiteHandler(tornado.web.StaticFileHandler):
+    """The site's files: content ETags, precompressed gzip, the right types, never a listing."""
+
+    encoded = False  # the .gz copy is sent
+    has_compressed = False  # the file has a .gz copy: the response depends on Accept-Encoding
+
+    def validate_absolute_path(self, root, absolute_path):
+        """The file to send (its .gz copy when the browser accepts gzip); 403 for anything outside root."""
+        path = super().validate_absolute_path(root, absolute_path)
+        if path is None:
+            return None
+        real_root = os.path.realpath(root)
+        if os.path.commonpath([os.path.realpath(path), real_root]) != real_root:
+            raise tornado.web.HTTPError(403)
+        if path.endswith(GZIP_SUFFIX):
+            raise tornado.web.HTTPError(404)  # the compressed copies are not pages of their own
+        self.original = path
+        compressed = path + GZIP_SUFFIX
+        if os.path.isfile(compressed):
+            self.has_compressed = True
+            if accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
+                self.encoded = True
+                return compressed
+        return path
+
+    def compute_etag(self):
+        """An ETag from the content sent, so a rebuilt file is never taken for the old one."""
+        stat = os.stat(self.absolute_path)
+        return content_etag(self.absolute_path, stat.st_ino, stat.st_size, stat.st_ctime_ns)
+
+    def get_content_size(self):
+        """The size of the file sent (tornado's cached stat may be the uncompressed file's)."""
+        return os.stat(self.absolute_path).st_size
+
+    def get_modified_time(self):
+        """None: no Last-Modified, since npm's files all say 1985 (validation is by ETag)."""
+        return None
+
+    def get_content_type(self):
+        """The type of the file asked for (not of its .gz copy), with the types browsers insist on."""
+        extension = os.path.splitext(self.original)[1].lower()
+        if extension in TYPES:
+            return TYPES[extension]
+        saved, self.absolute_path = self.absolute_path, self.original
+        try:
+            return super().get_content_type()
+        finally:
+            self.absolute_path = saved
+
+    def set_extra_headers(self, path):
+        """Revalidate every time; say which encoding was sent and that it depends on the request."""
+        self.set_header("Cache-Control", "no-cache")
+        if self.has_compressed:
+            self.set_header("Vary", "Accept-Encoding")
+        if self.encoded:
+            self.set_header("Content-Encoding", "gzip")
+
+    def write_error(self, status_code, **kwargs):
+        """A one-line error page (no traceback, whatever the settings)."""
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {http.HTTPStatus(status_code).phrase}\n")
+
+
+def make_app(root):
+    """The tornado application serving the folder root."""
+    return tornado.web.Application(
+        [(r"/(.*)", SiteHandler, {"path": str(root), "default_filename": "index.html"})],
+        log_function=log_request,
+    )
+
+
+access_log = logging.getLogger("tools.sitebuild.serve")
+
+
+def log_request(handler):
+    """One line for a request that failed (404, 500...); nothing for the room's normal traffic."""
+    status = handler.get_status()
+    if status >= 400:
+        request = handler.request
+        access_log.warning("%d %s %s (%s)", status, request.method, request.uri, request.remote_ip)
+
+
+class SiteServer:
+    """The site's server, bound at creation (so its port is known) and run by serve_forever().
+
+    The same shape as socketserver's servers: server_address, serve_forever(), shutdown(),
+    server_close(), and a context manager.
+    """
+
+    def __init__(self, root, host, port, backlog=BACKLOG, idle_timeout=IDLE_TIMEOUT):
+        self.root = root
+        self.backlog = backlog
+        self.idle_timeout = idle_timeout
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sockets = tornado.netutil.bind_sockets(port, host, family=family, backlog=backlog)
+        self.server_address = self.sockets[0].getsockname()[:2]
+        self.loop = None
+        self.stopped = threading.Event()
+
+    def serve_forever(self):
+        """Serve in this thread until shutdown() (from another thread) or Ctrl+C."""
+        self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(quiet_exception_handler)
+        asyncio.set_event_loop(self.loop)
+        try:
+            server = tornado.httpserver.HTTPServer(
+                make_app(self.root),
+                idle_connection_timeout=self.idle_timeout,
+                body_timeout=self.idle_timeout,
+                max_body_size=1 << 16,  # the site takes no uploads
+            )
+            server.add_sockets(self.sockets)
+            self.loop.run_forever()
+            server.stop()
+            self.loop.run_until_complete(server.close_all_connections())
+        finally:
+            self.loop.close()
+            self.stopped.set()
+
+    def shutdown(self):
+        """Stop serve_forever() from another thread, and wait for it."""
+        if self.loop is not None and not self.stopped.is_set():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.stopped.wait(timeout=10)
+
+    def server_close(self):
+        """Close the listening sockets."""
+        for sock in self.sockets:
+            sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.server_close()
+
+
+def quiet_exception_handler(loop, context):
+    """Leave out a browser that went away; report anything else as asyncio would."""
+    if isinstance(context.get("exception"), ConnectionError):
+        return
+    loop.default_exception_handler(context)
 
 
 def lan_address():
@@ -67,12 +256,23 @@ def board_url(host, port):
     return f"http://{host}:{port}/"
 
 
-def make_server(root, host="0.0.0.0", port=8000):  # noqa: S104
-    """A threading HTTP server for the folder root (not started)."""
-    handler = functools.partial(SiteHandler, directory=str(root))
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type("SiteServer", (SiteServer,), {"address_family": family})
-    return server_class((host, port), handler)
+def make_server(root, host="0.0.0.0", port=8000, **options):  # noqa: S104
+    """The site's server for the folder root, bound to host:port (not started)."""
+    return SiteServer(root, host or "0.0.0.0", port, **options)  # noqa: S104
+
+
+def quiet_logging():
+    """Warnings and errors only, one line each: tornado's per-request lines would flood the terminal."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("tools.sitebuild.serve", "tornado.application"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    # A client that sends garbage or goes away mid-request is its own problem, not the room's.
+    for name in ("tornado.general", "tornado.access", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def serve(root, host="0.0.0.0", port=8000):  # noqa: S104
@@ -89,6 +289,7 @@ def serve(root, host="0.0.0.0", port=8000):  # noqa: S104
             file=sys.stderr,
         )
         return 1
+    quiet_logging()
     url = board_url(host, server.server_address[1])
     print(f"Serving the site from {root.name}/ on {host}:{server.server_address[1]}.")
     print(f"Write this on the board: {url}")

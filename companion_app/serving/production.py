@@ -104,14 +104,14 @@ def app_lines(log, contains=""):
 WORKER_OPTIONS = ("--worker-class", "gthread", "--threads", "64")
 
 
-def gunicorn_command(app_spec, bind, workers, log_config=None):
+def gunicorn_command(app_spec, bind, workers, log_config=None, worker_options=WORKER_OPTIONS):
     """The gunicorn command line that `serve --production` and Gunicorn both run.
 
     bind is "host:port"; log_config, the path of a JSON file holding LOG_CONFIG (None: no app or
     access log lines). The app spec comes last.
     """
     command = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers)]
-    command += [*WORKER_OPTIONS, "--no-control-socket"]
+    command += [*worker_options, "--no-control-socket"]
     if log_config is not None:
         command += ["--log-config-json", str(log_config), "--access-logfile", "-"]
         command += ["--access-logformat", ACCESS_LOG_FORMAT]
@@ -130,11 +130,13 @@ class Gunicorn:
         extra_args=(),
         start_timeout=30,
         logs=True,
+        worker_options=WORKER_OPTIONS,
     ):
         self.app_spec = app_spec
         self.workers = workers
         self.logs = logs
         self.extra_args = list(extra_args)
+        self.worker_options = list(worker_options)
         self.start_timeout = start_timeout
         # The machine's settings stay out: only what the caller passes reaches the app.
         self.env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
@@ -153,7 +155,9 @@ class Gunicorn:
         if self.logs:
             log_config = Path(self._folder.name) / "logging.json"
             log_config.write_text(json.dumps(LOG_CONFIG), encoding="utf-8")
-        command = gunicorn_command(self.app_spec, "127.0.0.1:0", self.workers, log_config)
+        command = gunicorn_command(
+            self.app_spec, "127.0.0.1:0", self.workers, log_config, self.worker_options
+        )
         return [*command[:-1], *self.extra_args, command[-1]]
 
     def log(self):

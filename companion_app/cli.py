@@ -90,19 +90,6 @@ def build_parser():
     return parser
 
 
-def gunicorn_command(host, port, workers, log_config):
-    """The gunicorn command line that serves the app factory, logging as production.LOG_CONFIG says.
-
-    log_config is the path of a JSON file holding production.LOG_CONFIG.
-    """
-    return [
-        *[sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers)],
-        *["--log-config-json", str(log_config)],
-        *["--access-logfile", "-", "--access-logformat", production.ACCESS_LOG_FORMAT],
-        production.APP,
-    ]
-
-
 def run_serve(args):
     """Serve the webhook: werkzeug's development server, or gunicorn with --production."""
     if args.number and not args.tunnel:
@@ -159,7 +146,8 @@ def run_production(args):
     with tempfile.TemporaryDirectory(prefix="sms-cookies-") as folder:
         log_config = Path(folder) / "logging.json"
         log_config.write_text(json.dumps(production.LOG_CONFIG), encoding="utf-8")
-        command = gunicorn_command(args.host, args.port, args.workers, log_config)
+        bind = f"{args.host}:{args.port}"
+        command = production.gunicorn_command(production.APP, bind, args.workers, log_config)
         return production.run_in_foreground(command, env=env)
 
 

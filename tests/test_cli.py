@@ -17,6 +17,7 @@ import requests
 from companion_app import cli
 from companion_app.serving import production
 from tests.support.browser import free_port
+from tests.support.slow_clients import SlowClients
 from tests.support.values import (
     PUBLIC_URL,
     SENDER,
@@ -96,7 +97,7 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
     monkeypatch.setattr("companion_app.serving.production.run_in_foreground", call)
     assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
     ((command, log_config),) = calls
-    assert command[:8] == [
+    assert command[:7] == [
         sys.executable,
         "-m",
         "gunicorn",
@@ -104,7 +105,6 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
         "127.0.0.1:8001",
         "--workers",
         "3",
-        "--log-config-json",
     ]
     assert command[-5:] == [
         "--access-logfile",
@@ -114,7 +114,7 @@ def test_production_runs_gunicorn_on_the_factory_with_body_free_logs(monkeypatch
         "companion_app:create_app()",
     ]
     assert log_config["loggers"]["companion_app"]["level"] == "INFO"
-    assert not Path(command[8]).exists()  # the temporary config is gone afterwards
+    assert not Path(command[command.index("--log-config-json") + 1]).exists()  # removed afterwards
 
 
 def test_development_server_runs_the_factory(monkeypatch, capsys):
@@ -264,6 +264,46 @@ def test_a_signal_stops_production_gunicorn_and_removes_its_folder(tmp_path, sig
             process.kill()
     assert list(temp.iterdir()) == []
     assert master is not None and not alive(master)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=str(production.UNAVAILABLE))
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_production_answers_a_signed_message_within_10_s_beside_40_slow_clients(tmp_path, drip):
+    """Clients that send their request a byte a second must not keep Twilio waiting (15 s)."""
+    (tmp_path / ".env").write_text(
+        f"SECRET_KEY=shared\nTWILIO_AUTH_TOKEN={TEST_AUTH_TOKEN}\nPUBLIC_URL={PUBLIC_URL}\n"
+    )
+    port = free_port()
+    out_path = tmp_path / "out.txt"
+    with open(out_path, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "companion_app", "serve", "--production", "--port", str(port)],
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_listening(port, process)
+        url = f"http://127.0.0.1:{port}"
+        rey = signed_simulator(url, timeout=10, connect_timeout=10).conversation(
+            from_=SENDER, to=TWILIO_NUMBER
+        )
+        assert rey.send("hello").replies  # both workers booted and answering
+        with SlowClients(port, 40, drip=drip) as slow:
+            assert slow.wait_rounds(2)
+            start = time.monotonic()
+            result = rey.send("hi")
+            took = time.monotonic() - start
+            still_open = 40 - slow.closed()
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert [reply.body for reply in result.replies] == ["Rey has messaged +14155550199 2 times."]
+    assert took < 10
+    assert still_open == 40
+    assert "WORKER TIMEOUT" not in out_path.read_text()
 
 
 def test_module_help_runs():

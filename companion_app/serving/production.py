@@ -97,6 +97,27 @@ def app_lines(log, contains=""):
     return lines
 
 
+#: How each worker serves: gunicorn's threaded worker, so that a client that sends its request slowly
+#: holds one thread and not a whole worker, and a connection that sends nothing is closed after a
+#: few seconds. 64 threads a worker: 40 slow clients cannot take every thread of even one worker.
+#: Notebook 07 compares it with the default (sync) workers; benchmarks/slow_clients.py measures it.
+WORKER_OPTIONS = ("--worker-class", "gthread", "--threads", "64")
+
+
+def gunicorn_command(app_spec, bind, workers, log_config=None, worker_options=WORKER_OPTIONS):
+    """The gunicorn command line that `serve --production` and Gunicorn both run.
+
+    bind is "host:port"; log_config, the path of a JSON file holding LOG_CONFIG (None: no app or
+    access log lines). The app spec comes last.
+    """
+    command = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers)]
+    command += [*worker_options, "--no-control-socket"]
+    if log_config is not None:
+        command += ["--log-config-json", str(log_config), "--access-logfile", "-"]
+        command += ["--access-logformat", ACCESS_LOG_FORMAT]
+    return [*command, app_spec]
+
+
 class Gunicorn:
     """`python -m gunicorn` serving `app_spec` on 127.0.0.1 (port chosen by the OS); a context manager."""
 
@@ -109,11 +130,13 @@ class Gunicorn:
         extra_args=(),
         start_timeout=30,
         logs=True,
+        worker_options=WORKER_OPTIONS,
     ):
         self.app_spec = app_spec
         self.workers = workers
         self.logs = logs
         self.extra_args = list(extra_args)
+        self.worker_options = list(worker_options)
         self.start_timeout = start_timeout
         # The machine's settings stay out: only what the caller passes reaches the app.
         self.env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
@@ -127,15 +150,15 @@ class Gunicorn:
         self.url = None
 
     def command(self):
-        """The command line: workers, a free loopback port and (with logs) the app's and access logs."""
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers)]
-        command += ["--bind", "127.0.0.1:0", "--no-control-socket"]
+        """The command line: gunicorn_command() on a free loopback port, then extra_args."""
+        log_config = None
         if self.logs:
             log_config = Path(self._folder.name) / "logging.json"
             log_config.write_text(json.dumps(LOG_CONFIG), encoding="utf-8")
-            command += ["--log-config-json", str(log_config), "--access-logfile", "-"]
-            command += ["--access-logformat", ACCESS_LOG_FORMAT]
-        return [*command, *self.extra_args, self.app_spec]
+        command = gunicorn_command(
+            self.app_spec, "127.0.0.1:0", self.workers, log_config, self.worker_options
+        )
+        return [*command[:-1], *self.extra_args, command[-1]]
 
     def log(self):
         """Everything gunicorn, its workers and the app logged so far."""

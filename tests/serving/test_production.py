@@ -1,10 +1,15 @@
 """companion_app.serving.production: gunicorn on a free loopback port, only the settings given, always stopped."""
 
+import json
+import time
 import types
+from pathlib import Path
 
 import pytest
 
+from companion_app import cli
 from companion_app.serving import production
+from tests.support.slow_clients import SlowClients
 from tests.support.values import (
     PUBLIC_URL,
     SENDER,
@@ -114,3 +119,80 @@ def test_serve_by_name_stops_the_earlier_one_and_stop_all_stops_everything():
         production.stop_all()
     assert not second.running and not other.running
     assert "stopped" in repr(second)
+
+
+def test_the_cli_and_gunicorn_run_the_same_gunicorn_options(monkeypatch):
+    """serve --production and production.Gunicorn differ only in the port and the log file's path."""
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
+    ran = []
+
+    def run(command, env):
+        config = command[command.index("--log-config-json") + 1]
+        ran.append((command, json.loads(Path(config).read_text())))
+        return 0
+
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", run)
+    assert cli.main(["serve", "--production", "--port", "8001", "--workers", "3"]) == 0
+    ((from_cli, cli_log_config),) = ran
+    service = production.Gunicorn(workers=3)
+    try:
+        from_class = service.command()
+        class_log_config = json.loads(
+            Path(from_class[from_class.index("--log-config-json") + 1]).read_text()
+        )
+    finally:
+        service.close()
+
+    def options(command):
+        flags = list(command)
+        flags[flags.index("--bind") + 1] = "HOST:PORT"
+        flags[flags.index("--log-config-json") + 1] = "LOGGING.json"
+        return flags
+
+    assert options(from_cli) == options(from_class)
+    assert cli_log_config == class_log_config
+    assert "--no-control-socket" in from_cli
+    assert from_cli[from_cli.index("--worker-class") + 1] == "gthread"
+
+
+def answer_beside(url, slow):
+    """Send a signed message once every slow client has dripped twice; (seconds, reply)."""
+    assert slow.wait_rounds(2)
+    rey = conversation_waiting(url)
+    start = time.monotonic()
+    result = rey.send("hi")
+    took = time.monotonic() - start
+    return took, [reply.body for reply in result.replies], result
+
+
+def conversation_waiting(url, timeout=10):
+    """A conversation whose requests wait at most timeout seconds to connect and to be answered."""
+    sim = signed_simulator(url, timeout=timeout, connect_timeout=timeout)
+    return sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("drip", ["headers", "body"])
+def test_a_signed_message_is_answered_within_10_s_beside_40_slow_clients(drip):
+    with production.Gunicorn(env={**SETTINGS, "SECRET_KEY": "shared"}) as service:
+        port = int(service.url.rsplit(":", 1)[1])
+        with SlowClients(port, 40, drip=drip) as slow:
+            took, replies, result = answer_beside(service.url, slow)
+            still_open = 40 - slow.closed()
+        log = service.log()
+    assert replies == ["Hello Rey, thanks for the message!"], result
+    assert took < 10
+    assert still_open == 40  # the slow clients were held open, not refused
+    assert "WORKER TIMEOUT" not in log
+
+
+@pytest.mark.slow
+def test_a_connection_that_sends_nothing_is_dropped_while_others_are_answered():
+    with production.Gunicorn(env={**SETTINGS, "SECRET_KEY": "shared"}) as service:
+        port = int(service.url.rsplit(":", 1)[1])
+        with SlowClients(port, 5, drip="silent") as silent:
+            rey = conversation_waiting(service.url)
+            assert rey.send("hi").replies[0].body == "Hello Rey, thanks for the message!"
+            dropped = silent.wait_dropped(5, timeout=15)
+    assert dropped == 5

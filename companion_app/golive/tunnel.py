@@ -16,10 +16,10 @@ from companion_app.inbrowser import Unavailable
 from companion_app.settings import read_environment
 
 try:
-    from pyngrok import ngrok
+    from pyngrok import conf, ngrok
     from pyngrok.conf import PyngrokConfig
 except PyngrokNgrokInstallError as error:  # Python in the browser: no ngrok program exists for it
-    ngrok = PyngrokConfig = Unavailable(error)
+    conf = ngrok = PyngrokConfig = Unavailable(error)
 
 AUTHTOKEN_PAGE = "https://dashboard.ngrok.com/get-started/your-authtoken"
 
@@ -225,6 +225,7 @@ def open_tunnel(
 
     config = PyngrokConfig(
         ngrok_path=ngrok_path or os.environ.get("PYNGROK_NGROK_PATH") or None,
+        config_path=conf.get_default().config_path,  # where the learner's pyngrok config says
         auth_token=token,
         startup_timeout=max(1, int(timeout)),
     )

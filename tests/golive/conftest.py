@@ -1,7 +1,7 @@
 """The network edge for the real-library tier: the real pyngrok and twilio SDK, stand-ins at 127.0.0.1."""
 
 import pytest
-from pyngrok import conf
+from pyngrok import conf, ngrok
 
 from tests.support.network_edge import Edge, spec_missing_reason
 
@@ -30,8 +30,10 @@ def edge(tmp_path, monkeypatch):
     # pyngrok read XDG_CONFIG_HOME when it was imported: its public default config says where
     # the config file goes in this process (never the user's own).
     monkeypatch.setattr(conf.get_default(), "config_path", str(found.config_path))
+    monkeypatch.setattr(conf.get_default(), "ngrok_path", found.environ()["PYNGROK_NGROK_PATH"])
     found.twilio.add_number(NUMBER, NUMBER_SID, OLD_URL, "GET")
     yield found
+    ngrok.kill()  # the agent a test (or notebook 04's cells) started with pyngrok's default config
     found.close()
     stop_agents(found)
     assert not found.twilio.violations, found.twilio.violations

@@ -8,6 +8,8 @@ expected formats come from pyngrok's code, ngrok's documentation and Twilio's de
 
 import json
 import logging
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -139,14 +141,25 @@ def test_a_refused_ngrok_token_is_never_shown(
     no_secret(logged + capsys.readouterr().err, token)  # ... without the token
 
 
-def test_an_agent_left_running_on_this_computer_is_named(edge, monkeypatch):
-    first = open_tunnel(5998, auth_token=NGROK_TOKEN)
-    assert first.ok, first.message
-    orphan = first.agent_pid
-    # What a SIGKILLed session leaves: the agent runs on, and this process forgets it.
-    from pyngrok import process
-
-    process._current_processes.clear()
+@pytest.mark.slow
+def test_an_agent_left_running_on_this_computer_is_named(edge):
+    """A session killed outright (SIGKILL) leaves its agent running: the next start says so."""
+    script = (
+        "import sys, time\n"
+        "from companion_app.golive.tunnel import open_tunnel\n"
+        "opened = open_tunnel(5998, auth_token=sys.argv[1])\n"
+        "print(opened.agent_pid if opened.ok else opened.message, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, NGROK_TOKEN], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        orphan = int(child.stdout.readline())
+    finally:
+        child.kill()
+        child.wait()
+    assert number_record.process_alive(orphan)
     second = open_tunnel(5997, auth_token=NGROK_TOKEN)
     assert not second.ok
     assert second.message == (

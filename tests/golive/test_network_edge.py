@@ -233,3 +233,56 @@ def test_notebook_04_without_a_token_says_so(edge, capsys):
         "Tunnel: none\n"
     )
     assert shown.err == ""
+
+
+def start_cli(*args):
+    """`python -m companion_app serve --tunnel ...` in a child process, output to a pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "companion_app", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def read_until(child, marker, lines):
+    for line in child.stdout:
+        lines.append(line)
+        if marker in line:
+            return line
+    raise AssertionError("".join(lines))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_serve_tunnel_shows_the_steps_and_puts_the_number_back(live_settings, ending):
+    import signal
+
+    from tests.support.browser import free_port
+
+    child = start_cli("serve", "--tunnel", "--port", str(free_port()))
+    lines = []
+    try:
+        read_until(child, "4. Text", lines)
+        public = next(w for line in lines for w in line.split() if ".ngrok-free.app/sms" in w)
+        assert live_settings.twilio.webhook(NUMBER) == (public, "POST")
+        params = {"From": "+14155550100", "To": NUMBER, "Body": "hi"}
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(public, params)
+        answered = requests.post(
+            public, data=params, headers={"X-Twilio-Signature": signature}, timeout=20
+        )
+        assert answered.status_code == 200
+        read_until(child, "signature valid  status 200", lines)
+        child.send_signal(getattr(signal, ending))
+        rest, _ = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    shown = "".join(lines) + rest
+    assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET"), shown
+    unwrapped = " ".join(shown.split())
+    assert f"Restored {NUMBER}: its SMS webhook is {OLD_URL} (GET) again." in unwrapped
+    assert "twilio.http_client" not in shown and "pyngrok" not in shown, shown
+    assert "Traceback" not in shown
+    no_secret(shown, AUTH_TOKEN, NGROK_TOKEN)

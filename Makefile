@@ -12,10 +12,14 @@ UV     := uv==0.13.9
 # fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/fidelity/test_cli.py.
 NODE_DIR   := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
+# Twilio's OpenAPI description of its REST API (twilio-oai, inside @twilio-alpha/mcp): the HTTPS
+# stand-in of api.twilio.com in tests/support/network_edge.py is validated against it.
+OAI_DIR   := tests/oai
+OAI_STAMP := $(OAI_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lock lab test test-browser lint format bench student notebooks links site serve-site clean help node-oracle
+.PHONY: lock lab test test-browser lint format bench student notebooks links site serve-site clean help node-oracle twilio-oai
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
@@ -61,7 +65,16 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 		echo "npm not found: the tests against Twilio's Node.js code will be skipped"; \
 	fi
 
-test: $(STAMP) lint node-oracle
+twilio-oai: $(OAI_STAMP)
+
+$(OAI_STAMP): $(OAI_DIR)/package.json $(OAI_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(OAI_DIR) --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the tests against the real twilio SDK and pyngrok will be skipped"; \
+	fi
+
+test: $(STAMP) lint node-oracle twilio-oai
 	$(BIN)/python -m pytest -n auto
 
 # The notebooks run in JupyterLite in Chromium (the website's "Run in your browser"): minutes.
@@ -115,4 +128,4 @@ links: $(STAMP)
 	$(BIN)/python -m tools.links --write
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules _site .site-cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules $(OAI_DIR)/node_modules _site .site-cache

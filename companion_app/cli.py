@@ -37,9 +37,18 @@ UNSIGNED_WARNING = (
 )
 
 
+#: Libraries whose logs only --verbose shows (each failure is explained in one sentence).
+LIBRARY_LOGGERS = ("pyngrok", "twilio", "urllib3")
+
+
 def build_parser():
     """The argument parser with its subcommands."""
     parser = argparse.ArgumentParser(prog="python -m companion_app", description=__doc__)
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the libraries' own logs (pyngrok, the twilio SDK, requests)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the counter webhook on a local port")
@@ -153,7 +162,6 @@ def run_production(args):
 
 def run_live(args):
     """Serve, open the tunnel, point the number; print requests until Ctrl-C, then undo it all."""
-    logging.getLogger("pyngrok").setLevel(logging.WARNING)  # its INFO lines drown the steps
     hint = "each request is shown below; Ctrl-C stops it all (and restores the number)."
     terminal = sys.stdin is not None and sys.stdin.isatty()
     how = {
@@ -209,6 +217,9 @@ def main(argv=None):
     """Entry point: parse the arguments and run the chosen command."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    if not args.verbose:  # the user's steps, not each library's request log (11 lines a call)
+        for name in LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
         return args.handler(args)
     except KeyboardInterrupt:

@@ -238,7 +238,7 @@ def recover_earlier(env_file=".env"):
     """Put back the numbers that ended sessions left pointed; return the sentences to print."""
     stale = [r for r in number_record.load_all() if not r.owner_alive]
     if not stale:
-        return []
+        return number_record.damaged_lines()
     found = read_environment(env_file)
     lines = []
     client = None
@@ -255,6 +255,7 @@ def recover_earlier(env_file=".env"):
             )
         else:
             lines.append(restore_record(record, client, earlier=True))
+    lines += number_record.damaged_lines()
     lines.append(f"To put a number back by hand at any time: {RESTORE_COMMAND}")
     return lines
 
@@ -262,8 +263,11 @@ def recover_earlier(env_file=".env"):
 def restore_by_hand(number=None, env_file=".env"):
     """Put back every recorded number (or only `number`); return (sentences, all restored?)."""
     records = [r for r in number_record.load_all() if number in (None, r.phone_number)]
+    broken = number_record.damaged_lines()
     if not records:
         where = number_record.state_dir()
+        if broken:
+            return broken, False
         return [f"Nothing to restore: no number is on record in {where}."], True
     found = read_environment(env_file)
     if not {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"} <= found.keys():
@@ -293,4 +297,4 @@ def restore_by_hand(number=None, env_file=".env"):
             )
         lines.append(restore_record(record, client))
         done = done and number_record.load(record.phone_number) is None
-    return lines, done
+    return lines + broken, done and not broken

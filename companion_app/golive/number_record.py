@@ -88,6 +88,13 @@ def process_alive(pid):
     return True
 
 
+def ensure_state_dir():
+    """The state folder, created readable by this user only (0700): it holds account SIDs."""
+    folder = state_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
 def _path(phone_number, folder=None):
     digits = re.sub(r"\D", "", phone_number) or "unknown"
     return (folder or state_dir()) / f"number-{digits}.json"
@@ -95,8 +102,7 @@ def _path(phone_number, folder=None):
 
 def save(record):
     """Write the record atomically (temp file, fsync, rename) and return its path."""
-    folder = state_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = ensure_state_dir()
     target = _path(record.phone_number, folder)
     handle, temp = tempfile.mkstemp(prefix=".number-", suffix=".tmp", dir=folder)
     try:
@@ -137,14 +143,65 @@ def load_all():
     return sorted((r for r in found if r), key=lambda r: r.started)
 
 
-def _read(path):
+def damaged():
+    """(path, why) for each record in the state folder that cannot be read as one."""
+    if not records_enabled() or not state_dir().is_dir():
+        return []
+    found = []
+    for path in sorted(state_dir().glob("number-*.json")):
+        why = _problem(path)
+        if why:
+            found.append((path, why))
+    return found
+
+
+def damaged_lines():
+    """One sentence per damaged record: which file, and what to do."""
+    return [
+        f"The record {path} is damaged ({why}): check that number's SMS webhook in the Twilio "
+        "Console (Phone Numbers), set it back if needed, then delete that file."
+        for path, why in damaged()
+    ]
+
+
+_TEXT_FIELDS = ("phone_number", "sid", "account_sid", "old_url", "old_method", "new_url")
+
+
+def _problem(path):
+    """Why the file is not a record, or None when it is one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Record(**data)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError) as error:
+        return f"not readable JSON: {type(error).__name__}"
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    missing = [name for name in (*_TEXT_FIELDS, "pid", "started") if name not in data]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    for name in _TEXT_FIELDS:
+        if not isinstance(data[name], str):
+            return f"{name} is not text"
+    pid = data["pid"]
+    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid < 2**31:
+        return "pid is not a process id"
+    started = data["started"]
+    if isinstance(started, bool) or not isinstance(started, (int, float)):
+        return "started is not a time"
+    if not 0 <= started < 2**40:
+        return "started is not a time"
+    return None
+
+
+def _read(path):
+    if _problem(path):
         return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Record(**{name: data[name] for name in (*_TEXT_FIELDS, "pid", "started")})
 
 
 def remove(record):

@@ -3,6 +3,7 @@
 import contextlib
 import getpass
 import io
+import logging
 import os
 import re
 import sys
@@ -11,15 +12,16 @@ import warnings
 
 from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokInstallError
 
+from companion_app.golive import number_record
 from companion_app.golive.skipped import NoTunnel
 from companion_app.inbrowser import Unavailable
 from companion_app.settings import read_environment
 
 try:
-    from pyngrok import ngrok
+    from pyngrok import conf, ngrok
     from pyngrok.conf import PyngrokConfig
 except PyngrokNgrokInstallError as error:  # Python in the browser: no ngrok program exists for it
-    ngrok = PyngrokConfig = Unavailable(error)
+    conf = ngrok = PyngrokConfig = Unavailable(error)
 
 AUTHTOKEN_PAGE = "https://dashboard.ngrok.com/get-started/your-authtoken"
 
@@ -50,9 +52,19 @@ MESSAGES = {
         "ngrok refused the auth token ({code}): copy it again from " + AUTHTOKEN_PAGE + " into "
         "NGROK_AUTHTOKEN."
     ),
+    "agent-token": (
+        "ngrok needs an auth token ({code}): copy yours from " + AUTHTOKEN_PAGE + " into "
+        "NGROK_AUTHTOKEN (environment or .env)."
+    ),
     "agent-busy": (
         "Your ngrok account already has an agent running elsewhere ({code}): stop that one "
-        "(free accounts allow one), then try again."
+        "(free accounts allow one; on this computer, end the other `ngrok` process), then try "
+        "again."
+    ),
+    "agent-here": (
+        "An ngrok agent that an earlier session started is still running on this computer "
+        "(process {pid}), and your ngrok account allows one at a time ({code}): stop it "
+        "(`kill {pid}`, or end it in the Task Manager), then try again."
     ),
     "agent-error": (
         "The ngrok agent stopped with {code}: see https://ngrok.com/docs/errors/{slug}/ for the fix."
@@ -64,8 +76,8 @@ MESSAGES = {
     "error": "The ngrok tunnel could not open ({detail}): see the ngrok log, or try again.",
 }
 
-#: ngrok error codes that mean "this auth token is not accepted".
-TOKEN_CODES = frozenset({"ERR_NGROK_4018", "ERR_NGROK_105", "ERR_NGROK_107"})
+#: ngrok error codes that mean "this auth token is not accepted" (4018: there is none).
+TOKEN_CODES = frozenset({"ERR_NGROK_105", "ERR_NGROK_107"})
 #: ngrok error codes that mean "too many agents on this account".
 BUSY_CODES = frozenset({"ERR_NGROK_108"})
 
@@ -73,6 +85,65 @@ BUSY_CODES = frozenset({"ERR_NGROK_108"})
 ERROR_CODE = re.compile(r"ERR_NGROK_\d+")
 
 DEFAULT_TIMEOUT = 60  # a first run downloads ngrok (about 10 MB)
+
+
+#: What ngrok's authentication errors echo: "Your authtoken: <the token>" (ERR_NGROK_105, 107).
+ECHOED_TOKEN = re.compile(r"(Your authtoken:\s*)[^\s\\\"]+")
+
+
+class HideTokens(logging.Filter):
+    """Replace ngrok auth tokens in pyngrok's records with *** (the agent echoes refused ones)."""
+
+    def filter(self, record):
+        text = record.getMessage()
+        hidden = ECHOED_TOKEN.sub(r"\1***", text)
+        for token in _known_tokens():
+            hidden = hidden.replace(token, "***")
+        if hidden != text:
+            record.msg, record.args = hidden, None
+        return True
+
+
+def _known_tokens():
+    tokens = {os.environ.get("NGROK_AUTHTOKEN"), *_tokens_used}
+    with contextlib.suppress(AttributeError, PyngrokError):
+        tokens.add(conf.get_default().auth_token)
+    return [t for t in tokens if t and len(t) >= 4]
+
+
+#: Tokens given to open_tunnel in this process (hidden from pyngrok's records too).
+_tokens_used = set()
+#: pyngrok re-logs every agent line on this logger, at the agent's level.
+for _name in ("pyngrok.process.ngrok", "pyngrok.process", "pyngrok.ngrok"):
+    logging.getLogger(_name).addFilter(HideTokens())
+
+
+def _agent_file():
+    return number_record.state_dir() / "ngrok-agent.pid"
+
+
+def remember_agent(pid):
+    """Note the agent's process id: a session killed outright leaves its agent running."""
+    with contextlib.suppress(OSError):
+        number_record.ensure_state_dir()
+        _agent_file().write_text(str(pid), encoding="utf-8")
+
+
+def forget_agent():
+    with contextlib.suppress(OSError):
+        _agent_file().unlink()
+
+
+def agent_left_running():
+    """The process id of an agent an earlier session started and left running, or None."""
+    try:
+        pid = int(_agent_file().read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    ours = {t.agent_pid for t in _open_tunnels}
+    if 0 < pid < 2**31 and pid not in ours and number_record.process_alive(pid):
+        return pid
+    return None
 
 
 #: The tunnels open_tunnel() opened and nobody closed yet (they share one ngrok agent).
@@ -85,8 +156,9 @@ class OpenTunnel:
     ok = True
     reason = None
 
-    def __init__(self, public_url, port, config, ngrok_url=None):
+    def __init__(self, public_url, port, config, ngrok_url=None, agent_pid=None):
         self.public_url = public_url
+        self.agent_pid = agent_pid
         self.port = port
         self.message = f"ngrok tunnel open: {public_url} -> http://127.0.0.1:{port}"
         self._config = config
@@ -106,6 +178,7 @@ class OpenTunnel:
         if not _open_tunnels:
             with contextlib.suppress(PyngrokError, OSError):
                 ngrok.kill(pyngrok_config=self._config)
+            forget_agent()
 
     @property
     def closed(self):
@@ -173,9 +246,14 @@ def explain(error, timeout=DEFAULT_TIMEOUT, secret=None):
     if code is None and isinstance(error, PyngrokNgrokError):
         found = ERROR_CODE.search(str(error))
         code = found.group(0) if found else None
+    if code == "ERR_NGROK_4018":
+        return NoTunnel("no-token", MESSAGES["agent-token"].format(code=code))
     if code in TOKEN_CODES:
         return NoTunnel("token-refused", MESSAGES["token-refused"].format(code=code))
     if code in BUSY_CODES:
+        pid = agent_left_running()
+        if pid:
+            return NoTunnel("agent-busy", MESSAGES["agent-here"].format(code=code, pid=pid))
         return NoTunnel("agent-busy", MESSAGES["agent-busy"].format(code=code))
     if code:
         slug = code.lower().replace("_", "-")
@@ -222,9 +300,11 @@ def open_tunnel(
     token, why_not = find_auth_token(auth_token, ask=ask, env_file=env_file)
     if not token:
         return NoTunnel("no-token", MESSAGES[why_not].format(ask_how=ask_how))
+    _tokens_used.add(token)
 
     config = PyngrokConfig(
         ngrok_path=ngrok_path or os.environ.get("PYNGROK_NGROK_PATH") or None,
+        config_path=conf.get_default().config_path,  # where the learner's pyngrok config says
         auth_token=token,
         startup_timeout=max(1, int(timeout)),
     )
@@ -246,4 +326,8 @@ def open_tunnel(
 
     ngrok_url = outcome["tunnel"].public_url
     public_url = "https://" + ngrok_url.split("://", 1)[-1]  # ngrok serves both; Twilio wants https
-    return OpenTunnel(public_url, port, config, ngrok_url=ngrok_url)
+    agent_pid = None
+    with contextlib.suppress(AttributeError, PyngrokError, OSError):
+        agent_pid = ngrok.get_ngrok_process(pyngrok_config=config).proc.pid
+        remember_agent(agent_pid)
+    return OpenTunnel(public_url, port, config, ngrok_url=ngrok_url, agent_pid=agent_pid)

@@ -1,6 +1,7 @@
 """Twilio's REST API for the learner's number: find it, read its webhook back, and every failure as
 one sentence with the fix (the calls that number.py makes)."""
 
+import json
 from dataclasses import dataclass
 
 import requests
@@ -28,29 +29,52 @@ class Webhook:
         return f"{self.url or '(no URL)'} ({self.method})"
 
 
+def _status_and_code(error):
+    """(HTTP status, Twilio error code) of a refused call, or (None, None).
+
+    fetch() and update() raise TwilioRestException; list() raises a plain
+    TwilioException("Unable to fetch page", response) with Twilio's error JSON in the response.
+    """
+    if isinstance(error, TwilioRestException):
+        return error.status, error.code
+    response = error.args[1] if isinstance(error, TwilioException) and len(error.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        return None, None
+    try:
+        code = json.loads(response.text).get("code")
+    except (TypeError, ValueError, AttributeError):
+        code = None
+    return status, code if isinstance(code, int) else None
+
+
 def explain(error, doing):
     """One plain sentence for a failed API call; `doing` says what was being done ("finding …")."""
-    if isinstance(error, TwilioRestException):
-        if error.status == 401:
+    status, code = _status_and_code(error)
+    if status is not None:
+        if status == 401:
             return (
                 f"Twilio refused the credentials while {doing} (401): check TWILIO_ACCOUNT_SID "
                 "and TWILIO_AUTH_TOKEN (the live ones, from https://console.twilio.com)."
             )
-        if error.status == 403:
+        if status == 403:
             return (
                 f"Twilio did not allow {doing} (403): test credentials cannot manage numbers; "
                 "use the live TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."
             )
-        if error.status == 404:
+        if status == 404:
             return (
                 f"Twilio found nothing while {doing} (404): check TWILIO_ACCOUNT_SID and that "
                 "the number belongs to that account."
             )
-        code = f"error {error.code}" if error.code else f"HTTP {error.status}"
-        more = (
-            f"https://www.twilio.com/docs/api/errors/{error.code}" if error.code else "the message"
-        )
-        return f"Twilio refused {doing} ({code}): see {more} for the fix."
+        if status == 429:
+            return (
+                f"Twilio asked to slow down while {doing} (429, too many requests): wait a "
+                "minute, then try again."
+            )
+        which = f"error {code}" if code else f"HTTP {status}"
+        more = f"https://www.twilio.com/docs/api/errors/{code}" if code else "the message"
+        return f"Twilio refused {doing} ({which}): see {more} for the fix."
     if isinstance(error, (requests.ConnectionError, requests.Timeout, OSError)):
         return (
             f"Could not reach Twilio's API while {doing} (no internet?): connect to the "

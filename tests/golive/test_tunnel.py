@@ -191,9 +191,10 @@ def agent_error(code):
         ),
         (
             agent_error("ERR_NGROK_4018"),
-            "token-refused",
-            "ngrok refused the auth token (ERR_NGROK_4018): copy it again from "
-            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN.",
+            "no-token",
+            "ngrok needs an auth token (ERR_NGROK_4018): copy yours from "
+            "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN "
+            "(environment or .env).",
         ),
         (
             agent_error("ERR_NGROK_105"),
@@ -211,7 +212,8 @@ def agent_error(code):
             agent_error("ERR_NGROK_108"),
             "agent-busy",
             "Your ngrok account already has an agent running elsewhere (ERR_NGROK_108): stop that "
-            "one (free accounts allow one), then try again.",
+            "one (free accounts allow one; on this computer, end the other `ngrok` process), then "
+            "try again.",
         ),
         (
             agent_error("ERR_NGROK_8012"),

@@ -1,9 +1,18 @@
 """Notebook 05: break the counter on purpose, and a script just under four hours."""
 
+from datetime import timedelta
+
 from companion_app import create_app
 from companion_app.checks.cells import judges
-from companion_app.checks.verdict import Verdict, check_app, not_written
-from companion_app.teaching.verify import AUTH_TOKEN, Step, compare, run_script
+from companion_app.checks.verdict import Verdict, check_app, kind_of, not_written
+from companion_app.teaching.verify import (
+    AUTH_TOKEN,
+    NUMBER,
+    OTHER_NUMBER,
+    Step,
+    compare,
+    run_script,
+)
 
 
 def reference_counter():
@@ -79,6 +88,39 @@ def _wait_hint(hours):
     return f"{lasts}: not just under 4 hours (the exercise asks for 3 hours 59 minutes)"
 
 
+def _wait_type_hint(hours):
+    """A sentence for a wait(...) whose hours are not a number, or None when they are one."""
+    if isinstance(hours, (int, float)) and not isinstance(hours, bool):
+        if 0 <= hours < float("inf"):
+            return None
+        return f"wait({hours!r}) cannot happen: wait takes a number of hours, 0 or more"
+    if isinstance(hours, timedelta):
+        return (
+            f"wait({hours!r}) is given a timedelta, and wait takes a number of hours: "
+            "pass its total_seconds() / 3600"
+        )
+    return (
+        f"wait({hours!r}) is given {kind_of(hours)}, and wait takes a number of hours (an int or a "
+        "float): write the minutes as a fraction of an hour"
+    )
+
+
+def _silences(script):
+    """(index of the last wait, hours) for each run of waits in a row, added up: wait(3), wait(1/2)."""
+    runs, total = [], None
+    for n, step in enumerate(script):
+        if step.action == "wait":
+            total = (total or 0) + step.hours
+            if n + 1 == len(script) or script[n + 1].action != "wait":
+                runs.append((n, total))
+                total = None
+    return runs
+
+
+#: The Twilio numbers of notebook 05's scripts: a message is sent from a phone to one of them.
+TWILIO_NUMBERS = (NUMBER, OTHER_NUMBER)
+
+
 @judges("edge_script")
 def check_edge_script(script):
     """Notebook 05: a pair texts twice, is silent just under 4 hours, texts again, and counts on."""
@@ -100,17 +142,27 @@ def check_edge_script(script):
         "the script should be a list made with send(...) and wait(...)",
     ):
         return verdict
-    waits = [s.hours for s in script if s.action == "wait"]
-    edge = [
-        n
-        for n, step in enumerate(script)
-        if step.action == "wait" and EDGE_HOURS[0] <= step.hours < EDGE_HOURS[1]
-    ]
+    for step in script:
+        hint = _wait_type_hint(step.hours) if step.action == "wait" else None
+        if hint is not None:
+            verdict.fail(hint)
+            return verdict
+    swapped = [s for s in script if s.action == "send" and s.from_ in TWILIO_NUMBERS]
+    if swapped and swapped[0].to not in TWILIO_NUMBERS:
+        step = swapped[0]
+        verdict.fail(
+            f"send({step.from_!r}, {step.to!r}, …) sends from the Twilio number {step.from_} to "
+            f"the phone {step.to}: send(from_, to, body) takes the phone first, the Twilio "
+            "number second"
+        )
+        return verdict
+    runs = _silences(script)
+    edge = [n for n, hours in runs if EDGE_HOURS[0] <= hours < EDGE_HOURS[1]]
     if not verdict.expect(
         bool(edge),
         "it waits just under 4 hours (3.9 to 4) somewhere",
         "it never waits between 3.9 and 4 hours: "
-        + ("; ".join(_wait_hint(hours) for hours in waits) if waits else _NO_WAIT),
+        + ("; ".join(_wait_hint(hours) for _n, hours in runs) if runs else _NO_WAIT),
     ):
         return verdict
     where = edge[0]
@@ -123,19 +175,23 @@ def check_edge_script(script):
     ):
         return verdict
     pair = (after.from_, after.to)
-    before = [s for s in script[:where] if s.action == "send" and (s.from_, s.to) == pair]
+    before = len([s for s in script[:where] if s.action == "send" and (s.from_, s.to) == pair])
     if not verdict.expect(
-        len(before) >= 2,
-        f"{after.from_} texts {after.to} {len(before)} times before the wait",
-        f"{after.from_} texts {after.to} only {len(before)} time(s) before the wait: the "
+        before >= 2,
+        f"{after.from_} texts {after.to} {before} times before the wait",
+        f"{after.from_} texts {after.to} only {before} time(s) before the wait: the "
         "exercise has the same pair text twice, then the wait, then the third message",
     ):
         return verdict
-    outcomes = run_script(reference_counter(), script)
-    got = outcomes[where + 1]
+    where += 1
+    try:
+        got = run_script(reference_counter(), script)[where]
+    except Exception as error:  # a step made by hand that the verifier cannot run
+        verdict.fail(f"the script could not run: {type(error).__name__}: {error}")
+        return verdict
     verdict.expect(
-        f"{len(before) + 1} times" in got,
-        f"the message after the wait still counts on: {got!r}",
+        f"{before + 1} times" in got,
+        f"the message after the silence still counts on: {got!r}",
         f"the message after the wait got {got!r}: keep the pair's messages together and the "
         "silence under 4 hours, with no other long wait in between",
     )

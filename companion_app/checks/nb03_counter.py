@@ -1,6 +1,10 @@
 """Notebook 03: a reset word, and a conversation that ends after one hour of silence."""
 
+import re
+
 from companion_app.checks.cells import judges
+from companion_app.checks.differential import conversations, first_difference
+from companion_app.checks.references import counter_reference
 from companion_app.checks.sms import OTHER_SENDER, TWILIO_NUMBER, conversation, reply_of
 from companion_app.checks.verdict import check_app
 
@@ -18,6 +22,40 @@ def is_first(reply):
 def _says_reset(reply):
     """True for a reply that says the count is reset (and is not a count or an error)."""
     return "reset" in reply.lower() and "times" not in reply and not reply.startswith("error")
+
+
+#: What generated conversations say: the word in several spellings, near misses, hostile text.
+RESET_BODIES = (
+    "hi", "reset", "RESET  ", " Reset", "reset\n", "reset it, please", "resetting", "re set",
+    "<b>reset</b> & co", "ça va", "", "thanks!",
+)  # fmt: skip
+
+
+def counted(reply):
+    """What a counter's reply says, whatever its words: the count, a reset, or the text itself."""
+    found = re.search(r"(\d+) times", reply)
+    if found:
+        return ("count", int(found.group(1)))
+    if is_first(reply):
+        return ("count", 1)
+    if _says_reset(reply):
+        return ("reset",)
+    return ("other", reply)
+
+
+def _matches_the_reference(verdict, app, reference, bodies, silences, what, rule):
+    """The last step of a counter check: generated conversations, side by side with the reference."""
+    if verdict.failed:
+        return
+    scripts = conversations(bodies, silences)
+    steps = sum(len(script) for script in scripts)
+    difference = first_difference(app, reference, scripts, counted)
+    verdict.expect(
+        difference is None,
+        f"{len(scripts)} generated conversations ({steps} steps: pairs sharing a phone or a "
+        f"number, {what}) count like the reference",
+        f"in a generated conversation, {difference}: {rule}",
+    )
 
 
 @judges("reset_app")
@@ -81,6 +119,16 @@ def _resets(verdict, app):
         "another pair's count is not touched by the reset (2 times)",
         f"another pair's next message got {got!r}: keep the count in that pair's session",
     )
+    _matches_the_reference(
+        verdict,
+        app,
+        counter_reference(reset=True),
+        RESET_BODIES,
+        (0.5, 2, 3.9, 4.1, 6),
+        "resets, silences of 4 hours and more",
+        "the count is each pair's own, a reset clears it for good, and 4 hours of silence end "
+        "it: keep it in the pair's session, not in a variable of your own",
+    )
 
 
 @judges("hour_app")
@@ -121,4 +169,14 @@ def _one_hour(verdict, app):
         "after 61 minutes of silence the conversation starts over",
         f"after 61 minutes the reply was {got!r}: set PERMANENT_SESSION_LIFETIME to one hour "
         "and session.permanent = True",
+    )
+    _matches_the_reference(
+        verdict,
+        app,
+        counter_reference(lifetime=1),
+        ("hi", "again", "ça va", "<b>x</b> & y", ""),
+        (0.25, 0.95, 1.05, 2, 4.5),
+        "silences just under and over an hour",
+        "each pair counts on its own, and an hour of silence since its last message ends its "
+        "count: keep it in the pair's session, not in a variable of your own",
     )

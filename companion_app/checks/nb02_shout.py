@@ -47,3 +47,10 @@ def _shouts(verdict, app):
         f"a picture with no text got {got!r}: read the Body with request.form.get('Body', '') "
         "and check it is empty",
     )
+    got = reply_of(conv.send("look at this", media=PICTURE))
+    verdict.expect(
+        got == "LOOK AT THIS",
+        "a picture with a caption gets the caption in capitals",
+        f"a picture with the caption 'look at this' got {got!r}: a picture can come with words; "
+        "decide by the Body alone (empty or not), not by NumMedia",
+    )

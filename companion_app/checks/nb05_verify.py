@@ -191,7 +191,7 @@ def check_edge_script(script):
         return verdict
     verdict.expect(
         f"{before + 1} times" in got,
-        f"the message after the silence still counts on: {got!r}",
+        f"the message after the wait still counts on: {got!r}",
         f"the message after the wait got {got!r}: keep the pair's messages together and the "
         "silence under 4 hours, with no other long wait in between",
     )

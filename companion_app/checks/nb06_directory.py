@@ -22,8 +22,18 @@ def _lists_sams(verdict, conv):
 
 
 def _explains(reply):
-    """True for a reply that explains how to search (not a failed search, not an error)."""
-    return not reply.startswith(("No one", "error")) and "name" in reply.lower()
+    """True for a reply that can be help: not an error, a failed search, a list or a person."""
+    people = tuple(member.name for member in DEFAULT_STAFF)
+    return (
+        bool(reply.strip())
+        and not reply.startswith(("No one", "error", *people))
+        and not re.search(r"^\s*1\.", reply, re.MULTILINE)
+        and reply != "(no reply)"
+    )
+
+
+#: Messages that only contain the word: a search, never the help.
+NOT_HELP = ("I need help finding sam", "help me", "helpdesk")
 
 
 @judges("help_app")
@@ -40,7 +50,7 @@ def _directory_help(verdict, app):
     got = reply_of(conv.send("HELP"))
     if not verdict.expect(
         _explains(got),
-        "'HELP' gets a reply that explains how to search (it mentions a name)",
+        "'HELP' gets a reply that explains how to search (not a search, a list or an error)",
         f"'HELP' got {got!r}: before searching, compare the message (lower case, spaces "
         "stripped) with 'help' and reply with how to use the directory",
     ):
@@ -64,12 +74,23 @@ def _directory_help(verdict, app):
         ),
     )
     first = reply_of(sim.conversation(from_=OTHER_SENDER, to=TWILIO_NUMBER).send("help"))
-    verdict.expect(
+    if not verdict.expect(
         _explains(first),
         "'help' as someone's very first message (no cookie at all) gets the help",
         f"'help' as a first message got {first!r}: the state is empty (or None) then; answer "
         "the help without reading anything from it",
-    )
+    ):
+        return
+    for n, text in enumerate(NOT_HELP):
+        got = reply_of(sim.conversation(from_=f"+1415555030{n}", to=TWILIO_NUMBER).send(text))
+        if got == first:
+            verdict.fail(
+                f"{text!r} got the help text, though it is not the word help: only a message "
+                "that is the word (any case, spaces around) is help; compare the whole message, "
+                "not `in` or startswith"
+            )
+            return
+    verdict.ok("a message that only contains the word ('I need help finding sam') is a search")
 
 
 @judges("more_app")

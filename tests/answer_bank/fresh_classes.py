@@ -281,7 +281,7 @@ ANSWERS = [
         RESET,
         "the session says hello, a global counts",
         lambda: (session_and_global(),),
-        "is each pair's own",
+        "keep the count in that pair's session",
     ),
     wrong(
         RESET,

@@ -150,13 +150,13 @@ ANSWERS = [
         lambda: (
             site(remember=lambda r, n: r.set_cookie("name", n, path="/other") if n else None),
         ),
-        "read request.cookies.get('name')",
+        "the cookie's Path is '/other', so the browser sends it only there",
     ),
     wrong(
         CHECK,
         "a cookie that expires at once",
         lambda: (site(remember=lambda r, n: r.set_cookie("name", n, max_age=0) if n else None),),
-        "read request.cookies.get('name')",
+        "the cookie expires at once",
     ),
     wrong(
         CHECK,
@@ -176,4 +176,45 @@ ANSWERS = [
         lambda: (site(greet=unescaped_greeting),),
         "greet markupsafe.escape(name)",
     ),
+    wrong(
+        CHECK,
+        "a Secure cookie on an http:// site",
+        lambda: (site(remember=lambda r, n: r.set_cookie("name", n, secure=True) if n else None),),
+        "the cookie is set with Secure, so a browser sends it back only over https",
+    ),
+    wrong(
+        CHECK,
+        "a cookie that expired in 1970",
+        lambda: (site(remember=lambda r, n: r.set_cookie("name", n, expires=0) if n else None),),
+        "the cookie expires at once",
+    ),
+    wrong(
+        CHECK,
+        "escapes ?name= but shows the cookie as it is",
+        lambda: (site(greet=escape_query_only),),
+        "so greet markupsafe.escape(name)",
+    ),
+    wrong(
+        CHECK,
+        "stores the name escaped, greets the cookie as it is",
+        lambda: (
+            site(
+                greet=lambda n: f"Hello, {n}!" if n else "Hello, stranger!",
+                remember=lambda r, n: r.set_cookie("name", str(escape(n))) if n else None,
+                read=lambda: (
+                    escape(request.args["name"])
+                    if request.args.get("name")
+                    else request.cookies.get("name")
+                ),
+            ),
+        ),
+        "escape the name wherever it came from",
+    ),
 ]
+
+
+def escape_query_only(name):
+    """Escapes the name when it came in ?name=, not when it came from the cookie."""
+    if request.args.get("name"):
+        return f"Hello, {escape(name)}!"
+    return f"Hello, {name}!" if name else "Hello, stranger!"

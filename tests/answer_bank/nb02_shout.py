@@ -106,4 +106,17 @@ ANSWERS = [
         lambda: (webhook(shout, methods=("GET",)),),
         "'hello' got 'error 11200 (HTTP retrieval failure): the webhook answered HTTP 405'",
     ),
+    wrong(
+        CHECK,
+        "'Send me some words!' chosen by NumMedia",
+        lambda: (webhook(words_by_num_media),),
+        "decide by the Body alone (empty or not), not by NumMedia",
+    ),
 ]
+
+
+def words_by_num_media(form):
+    """Any picture gets 'Send me some words!', even one with a caption."""
+    if form.get("NumMedia", "0") != "0" or not form.get("Body"):
+        return twiml("Send me some words!")
+    return twiml(form["Body"].upper())

@@ -214,4 +214,54 @@ ANSWERS = [
         lambda: (counter(config={"SESSION_COOKIE_MAX_AGE": 3600}, before=permanent),),
         "set PERMANENT_SESSION_LIFETIME to one hour",
     ),
+    wrong(RESET, "a dict keyed by From", lambda: (dict_counter(by_from),), "is each pair's own"),
+    wrong(
+        RESET, "a dict keyed by the pair", lambda: (dict_counter(by_pair),), "4 hours of silence"
+    ),
+    wrong(RESET, "a reset that changes only the next reply", lambda: (flag_reset(),), "clears it"),
+    wrong(HOUR, "a dict keyed by the pair", lambda: (dict_counter(by_pair),), "after 61 minutes"),
 ]
+
+
+def by_from(values):
+    """The key of a count kept per phone."""
+    return values.get("From")
+
+
+def by_pair(values):
+    """The key of a count kept per pair, outside the session."""
+    return (values.get("From"), values.get("To"))
+
+
+def dict_counter(key):
+    """Counts (and resets) kept in a dict of the app's own, never expiring."""
+    counts = {}
+    app = Flask("dict_counter")
+
+    @app.route("/sms", methods=["POST"])
+    def count():
+        k = key(request.values)
+        if strip_lower(request.values.get("Body", "")):
+            counts.pop(k, None)
+            return twiml("Your count is reset.")
+        counts[k] = counts.get(k, 0) + 1
+        return twiml(reply(counts[k]))
+
+    return app
+
+
+def flag_reset():
+    """'reset' thanks the next message as a first one, but the count goes on."""
+    app = Flask("flag_reset")
+    app.config["SECRET_KEY"] = "k" * 32
+
+    @app.route("/sms", methods=["POST"])
+    def count():
+        if strip_lower(request.values.get("Body", "")):
+            session["fresh"] = True
+            return twiml("Your count is reset.")
+        n = session.get("counter", 0) + 1
+        session["counter"] = n
+        return twiml(reply(1 if session.pop("fresh", False) else n))
+
+    return app

@@ -1,5 +1,7 @@
 """Notebook 05, Exercise 1 (broken_app) and Exercise 2 (edge_script)."""
 
+from datetime import timedelta
+
 from flask import Flask, Response, request, session
 
 from companion_app import create_app
@@ -251,4 +253,50 @@ ANSWERS = [
         "should be a list made with send(...) and wait(...)",
     ),
     wrong(EDGE, "a string", lambda: ("send, send, wait, send",), "should be a list of steps"),
+    right(
+        EDGE,
+        "wait(3) then wait(59 / 60)",
+        lambda: (edge_with(wait(3), wait(59 / 60)),),
+    ),
+    right(
+        EDGE,
+        "wait(239 / 60), numbers of the learner's own",
+        lambda: (
+            [
+                send("+15550001111", "+15550009999", "one"),
+                send("+15550001111", "+15550009999", "two"),
+                wait(239 / 60),
+                send("+15550001111", "+15550009999", "three"),
+            ],
+        ),
+    ),
+    wrong(
+        EDGE,
+        "From and To swapped",
+        lambda: (
+            [
+                send(NUMBER, REY, "one"),
+                send(NUMBER, REY, "two"),
+                wait(EDGE_WAIT),
+                send(NUMBER, REY, "three"),
+            ],
+        ),
+        "takes the phone first, the Twilio number second",
+    ),
+    wrong(EDGE, 'wait("3:59")', lambda: (edge_with(wait("3:59")),), "wait takes a number of hours"),
+    wrong(
+        EDGE, 'wait("3h59m")', lambda: (edge_with(wait("3h59m")),), "wait takes a number of hours"
+    ),
+    wrong(
+        EDGE,
+        "wait(timedelta(hours=3, minutes=59))",
+        lambda: (edge_with(wait(timedelta(hours=3, minutes=59))),),
+        "is given a timedelta, and wait takes a number of hours",
+    ),
+    wrong(EDGE, "wait(-1)", lambda: (edge_with(wait(-1)),), "wait takes a number of hours, 0 or"),
 ]
+
+
+def edge_with(*waits):
+    """Rey texts twice, the waits pass, Rey texts again."""
+    return [send(REY, NUMBER, "one"), send(REY, NUMBER, "two"), *waits, send(REY, NUMBER, "3")]

@@ -58,12 +58,12 @@ def command(text):
     return " ".join(text.casefold().split())
 
 
-def with_help(is_help=lambda text: command(text) == "help", keep=lambda state: state):
+def with_help(is_help=lambda text: command(text) == "help", keep=lambda state: state, usage=USAGE):
     """respond, plus a HELP word recognised by is_help that returns keep(state)."""
 
     def turn(state, text):
         if is_help(text):
-            return keep(state), USAGE
+            return keep(state), usage
         return respond(state, text)
 
     return turn
@@ -299,4 +299,26 @@ ANSWERS = [
         lambda: (directory_webhook(with_more(crashes_without_a_list)),),
         "answer it even when the state is empty",
     ),
+    wrong(
+        HELP,
+        "'help' anywhere in the message",
+        lambda: (directory_webhook(with_help(is_help=lambda t: "help" in t.lower())),),
+        "'I need help finding sam' got the help text",
+    ),
+    wrong(
+        HELP,
+        "a message starting with 'help'",
+        lambda: (
+            directory_webhook(with_help(is_help=lambda t: t.strip().lower().startswith("help"))),
+        ),
+        "'help me' got the help text",
+    ),
+    right(
+        HELP,
+        "a help text without the word name",
+        lambda: (directory_webhook(with_help(usage=WHO)),),
+    ),
 ]
+
+#: Help that explains the directory without the word "name", which the exercise never asks for.
+WHO = "Text who you are looking for, then reply with a number from the list to get in touch."

@@ -2,7 +2,7 @@
 
 import pytest
 
-from companion_app import checks
+from companion_app import checks, create_app
 from companion_app.teaching.verify import send, wait
 from tests.answer_bank import nb04_tunnel
 
@@ -40,7 +40,7 @@ def test_the_tunnel_hint_does_not_hand_over_the_setting(app):
 
 
 def test_proxy_headers_given_to_create_app_pass():
-    app = checks.create_app(
+    app = create_app(
         {
             "SECRET_KEY": "k" * 32,
             "TWILIO_AUTH_TOKEN": nb04_tunnel.TOKEN,

@@ -7,6 +7,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from companion_app import checks
+from companion_app.checks import cells as checked_cells
 
 SOLUTION = """# Solution — open only after trying
 import secrets
@@ -83,9 +84,9 @@ def test_changing_the_app_counts_as_defining_it(shell):
     solution = '# Solution — open only after trying\nsite.config["X"] = 1\n'
     cells = ["from flask import Flask\nsite = Flask('s')", solution]
     run(shell, *cells)
-    assert checks._judged_the_solution("site")
+    assert checked_cells.judged_the_solution("site")
     run(shell, 'site.config["X"] = 2')
-    assert not checks._judged_the_solution("site")
+    assert not checked_cells.judged_the_solution("site")
 
 
 def test_outside_ipython_nothing_is_added():
@@ -133,4 +134,4 @@ def test_a_solution_that_changes_the_learners_app_is_named(shell):
 
 @pytest.mark.parametrize("cell", ["my_key = (", "my_key = 'a\0'", "%time my_key = 1"])
 def test_a_cell_that_does_not_parse_defines_nothing(cell):
-    assert checks._bound_names(cell) == set()
+    assert checked_cells.bound_names(cell) == set()

@@ -1,0 +1,103 @@
+"""Drive a learner's webhook and a reference side by side over generated conversations.
+
+A seeded generator writes each conversation: several pairs interleaved, silences around the
+lifetime that matters, media with and without a caption, case and spaces, hostile text. Both apps
+get the same messages at the same (fake) times, each through its own simulator (Twilio's cookie
+jars, one per pair); what each phone receives is reduced to what the exercise asks for, and the
+first difference becomes one sentence: what was sent, what came back, what was expected.
+"""
+
+import random
+from dataclasses import dataclass
+
+from companion_app.simulator import FakeClock, TwilioSimulator
+from companion_app.teaching.verify import outcome, quiet_logs
+
+#: The seed of every generated conversation: a verdict is the same every run.
+SEED = 20250106
+#: Phones and Twilio numbers the generated pairs are made of (two pairs share a phone, two a number).
+PHONES = ("+14155550100", "+14155550101", "+14155550102")
+NUMBERS = ("+14155550199", "+14155550188")
+PAIRS = (
+    (PHONES[0], NUMBERS[0]),
+    (PHONES[0], NUMBERS[1]),
+    (PHONES[1], NUMBERS[0]),
+    (PHONES[2], NUMBERS[1]),
+)
+#: A picture, sent alone or with a caption.
+PICTURE = "https://example.com/cookie.jpg"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One generated event: a message of a pair (body, media), or a silence of `hours` for all."""
+
+    pair: tuple = ()
+    body: str = ""
+    media: tuple = ()
+    hours: float = 0
+
+    def __str__(self):
+        if not self.pair:
+            return f"{self.hours:g} hours of silence"
+        picture = " with a picture" if self.media else ""
+        return f"{self.pair[0]} → {self.pair[1]}: {self.body!r}{picture}"
+
+
+def conversations(bodies, silences, count=4, length=18, seed=SEED, pictures=0.15):
+    """`count` generated conversations of `length` events, from these bodies and silences."""
+    generator = random.Random(seed)  # noqa: S311 (a repeatable verdict, no secret)
+    scripts = []
+    for _ in range(count):
+        script = []
+        for _ in range(length):
+            if script and generator.random() < 0.2:
+                script.append(Message(hours=generator.choice(silences)))
+                continue
+            media = (PICTURE,) if generator.random() < pictures else ()
+            script.append(Message(generator.choice(PAIRS), generator.choice(bodies), media))
+        scripts.append(script)
+    return scripts
+
+
+def _deliver(conversation, message):
+    return outcome(conversation.send(message.body, media=message.media))
+
+
+def first_difference(
+    app, reference, scripts, observe, path="/sms", names=("your app", "the reference")
+):
+    """None when app and reference agree on observe(reply) at every step, else one sentence."""
+    with quiet_logs():
+        for script in scripts:
+            sims = [
+                TwilioSimulator(
+                    a, webhook_url=f"https://example.ngrok.app{path}", clock=FakeClock()
+                )
+                for a in (app, reference)
+            ]
+            sent = []
+            for message in script:
+                if not message.pair:
+                    for sim in sims:
+                        sim.clock.advance(hours=message.hours)
+                    sent.append(str(message))
+                    continue
+                got, expected = (_deliver(sim.conversation(*message.pair), message) for sim in sims)
+                sent.append(str(message))
+                if observe(got) != observe(expected):
+                    return _sentence(sent, got, expected, names)
+    return None
+
+
+def _sentence(sent, got, expected, names):
+    """What was sent (the last message, after how much before it), what came back, what was due."""
+    before = len(sent) - 1
+    history = (
+        f"after {before} earlier step{'' if before == 1 else 's'} ({'; '.join(sent[-4:-1])})"
+        if before
+        else "as a first message"
+    )
+    return (
+        f"{history}, {sent[-1]} got {got!r} from {names[0]}, where {names[1]} replied {expected!r}"
+    )

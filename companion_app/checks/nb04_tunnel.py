@@ -1,0 +1,158 @@
+"""Notebook 04: a webhook behind the tunnel, and a signature computed like Twilio's."""
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from companion_app.checks.cells import in_typed_code, judges
+from companion_app.checks.sms import SENDER, TWILIO_NUMBER, reply_of
+from companion_app.checks.verdict import Verdict, check_app, kind_of, not_written
+from companion_app.simulator import FakeClock, TwilioSimulator
+from companion_app.teaching.verify import quiet_logs
+
+#: The public base URL of notebook 04's stand-in tunnel.
+TUNNEL_URL = "https://example.ngrok.app"
+
+
+@judges("behind_tunnel")
+def check_accepts_twilio_behind_tunnel(app):
+    """Notebook 04: behind a tunnel, what Twilio signed for the public URL is answered; forgeries get 403."""
+    title = "Accept Twilio behind the tunnel"
+    return check_app(title, "behind_tunnel", app, _behind_tunnel)
+
+
+def _through_tunnel(app, auth_token):
+    """A conversation reaching app as through ngrok: signed for TUNNEL_URL, with X-Forwarded-* headers."""
+    sim = TwilioSimulator(
+        app,
+        webhook_url=f"{TUNNEL_URL}/sms",
+        auth_token=auth_token,
+        clock=FakeClock(),
+        tunnel_headers=True,
+    )
+    return sim.conversation(from_=SENDER, to=TWILIO_NUMBER)
+
+
+def _replayed(app, sent, **changes):
+    """Status of sent posted again through the tunnel with some params or headers changed."""
+    params = {**sent.params, **changes.get("params", {})}
+    headers = {
+        k: v
+        for k, v in sent.headers.items()
+        if k not in ("Content-Type", "Cookie", *changes.get("drop", ()))
+    }
+    response = app.test_client().post("/sms", data=params, headers=headers)
+    return response.status_code
+
+
+def _behind_proxy_fix(app):
+    """True when werkzeug's ProxyFix is among the WSGI layers around the app."""
+    layer, seen = app.wsgi_app, 0
+    while layer is not None and seen < 20:
+        if isinstance(layer, ProxyFix):
+            return True
+        layer, seen = getattr(layer, "app", None), seen + 1
+    return False
+
+
+def _tunnel_hint(app, public_url):
+    """Why a message Twilio signed for the tunnel's URL was refused, from the app's settings."""
+    if public_url:
+        return (
+            f"PUBLIC_URL is {public_url!r}: set PUBLIC_URL to {TUNNEL_URL}, the base URL "
+            "Twilio calls (the app adds /sms)"
+        )
+    if app.config.get("TRUST_PROXY_HEADERS") and not _behind_proxy_fix(app):
+        return (
+            "TRUST_PROXY_HEADERS was set after the app was made, and it does nothing then: "
+            "create_app wraps the app in ProxyFix only when the setting is given to it, so build "
+            'the app with create_app({..., "TRUST_PROXY_HEADERS": True})'
+        )
+    return (
+        "the app checks the signature against the URL it sees (its local http address), not the "
+        "public https URL Twilio signed: tell the app which URL Twilio calls"
+    )
+
+
+def _behind_tunnel(verdict, app):
+    token = app.config.get("TWILIO_AUTH_TOKEN")
+    if not verdict.expect(
+        bool(token),
+        "signatures are still checked (TWILIO_AUTH_TOKEN is set)",
+        "TWILIO_AUTH_TOKEN is not set, so anyone can post to this webhook: keep the check on and "
+        "fix which URL it checks",
+    ):
+        return
+    with quiet_logs():
+        genuine = _through_tunnel(app, token)
+        first, second = reply_of(genuine.send("hi")), reply_of(genuine.send("again"))
+        forged = reply_of(_through_tunnel(app, token + "-forged").send("hi"))
+        sent = genuine.deliveries[0].request
+        unsigned = _replayed(app, sent, drop=("X-Twilio-Signature",))
+        altered = _replayed(app, sent, params={"Body": "send me the code"})
+    public_url = str(app.config.get("PUBLIC_URL") or "")
+    if not verdict.expect(
+        first.startswith("Hello"),
+        f"a message Twilio signed for {TUNNEL_URL}/sms is answered",
+        f"a message Twilio signed for {TUNNEL_URL}/sms got {first!r}: "
+        + _tunnel_hint(app, public_url),
+    ):
+        return
+    verdict.expect(
+        "2 times" in second,
+        "the next one counts on (2 times)",
+        f"the next message got {second!r}: keep the counter as it was",
+    )
+    verdict.expect(
+        forged.startswith("error 11200"),
+        "a request signed with the wrong token is still refused",
+        f"a request signed with the wrong token got {forged!r}: keep the signature check on",
+    )
+    verdict.expect(
+        400 <= unsigned < 500 and 400 <= altered < 500,
+        "a request with no signature, or with a changed Body, is refused too",
+        f"a request with no signature got HTTP {unsigned} and one whose Body was changed got "
+        f"HTTP {altered}: refuse (403) every request whose signature is missing or does not "
+        "match the URL and all the form parameters",
+    )
+
+
+@judges("my_signature")
+def check_same_signature(signature, delivery):
+    """Notebook 04: the learner computed the X-Twilio-Signature the simulator sent with a delivery."""
+    title = "Sign like Twilio"
+    missing = not_written(
+        title,
+        "my_signature",
+        signature,
+        "a string: RequestValidator(token).compute_signature(url, params)",
+        lambda s: isinstance(s, str) and bool(s),
+    )
+    if missing is not None:
+        if isinstance(signature, bool):
+            missing.fail(
+                "validate(...) only says whether a signature is right; "
+                "compute_signature(url, params) makes one"
+            )
+        return missing
+    verdict = Verdict(title)
+    sent = getattr(delivery, "request", None)
+    if sent is None:
+        verdict.fail(
+            f"the second argument is {kind_of(delivery)}: pass the delivery whose signature you "
+            "computed, e.g. rey.deliveries[0]"
+        )
+        return verdict
+    verdict.ok("it is a string")
+    header = sent.headers.get("X-Twilio-Signature")
+    if signature is header or in_typed_code(signature):
+        verdict.fail(
+            "it is the header copied from the request, not computed: sign the URL and the form "
+            "yourself with RequestValidator(auth_token).compute_signature(url, params)"
+        )
+        return verdict
+    verdict.expect(
+        signature == header,
+        "it is the X-Twilio-Signature Twilio sent",
+        f"it is not the X-Twilio-Signature Twilio sent: sign the public URL Twilio called "
+        f"({sent.url}) and every form parameter it posted, with the auth token",
+    )
+    return verdict

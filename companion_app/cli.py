@@ -50,8 +50,8 @@ def build_parser():
         "--production",
         action="store_true",
         help="run under gunicorn with several workers (needs SECRET_KEY, and TWILIO_AUTH_TOKEN "
-        "or --allow-unsigned; /sms/store keeps conversations where STORE_URL says: "
-        "sqlite:///conversations.db by default, redis://HOST:6379/0 for several hosts)",
+        "or --allow-unsigned); /sms/store keeps conversations where STORE_URL says "
+        "(sqlite:///conversations.db by default, redis://HOST:6379/0 for several hosts)",
     )
     serve.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers (with --production)"

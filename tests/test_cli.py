@@ -51,6 +51,7 @@ def test_serve_help_names_what_production_needs(capsys):
         cli.main(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(needs SECRET_KEY, and TWILIO_AUTH_TOKEN or --allow-unsigned)" in text
+    assert "/sms/store keeps conversations where STORE_URL says" in text
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks import notebooks, store_writers, webhook
+from benchmarks import hosts, notebooks, store_writers, webhook
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -213,6 +213,24 @@ def store_section(args):
     ]
 
 
+def hosts_section(args):
+    """Load and faults across 1, 2 and 3 hosts behind nginx, sharing Redis (or what to install)."""
+    title = ["## Several hosts behind nginx, sharing Redis", ""]
+    reasons = hosts.missing()
+    if reasons:
+        return [*title, f"Not measured: {reasons[0]}", ""]
+    pairs = 40 if args.quick else 200
+    rows = hosts.measure(pairs=pairs)
+    about = (
+        f"`python -m benchmarks.hosts`: {pairs} pairs × 20 messages to /sms/store through nginx "
+        "(round-robin) over 1, 2 and 3 gunicorn hosts sharing one redis-server; every 5th message "
+        "delivered twice with the same MessageSid, a failed delivery sent again (up to 5 times), "
+        "host 2 killed (SIGKILL) half-way. Client, nginx, Redis and hosts share the CPUs: "
+        "throughput is a ratio to one host in the same run, not a capacity."
+    )
+    return [*title, about, "", hosts.table(rows), ""]
+
+
 def notebooks_section():
     """Seconds per notebook under strict nbval against an empty notebook."""
     empty, results = notebooks.measure_notebooks()
@@ -240,6 +258,7 @@ def main(argv=None):
     parser.add_argument("--skip-http", action="store_true", help="no gunicorn run")
     parser.add_argument("--skip-notebooks", action="store_true", help="no nbval run")
     parser.add_argument("--skip-store", action="store_true", help="no concurrent-writer run")
+    parser.add_argument("--skip-hosts", action="store_true", help="no several-hosts run")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the table")
     args = parser.parse_args(argv)
 
@@ -257,6 +276,8 @@ def main(argv=None):
     lines += simulator_section()
     if not args.skip_store:
         lines += store_section(args)
+    if not args.skip_hosts:
+        lines += hosts_section(args)
     if not args.skip_notebooks:
         lines += notebooks_section()
     text = "\n".join(lines)

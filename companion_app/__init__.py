@@ -20,7 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from companion_app.app.activity import RecentRequests
 from companion_app.app.counter import bp as webhook_bp
 from companion_app.app.directory import bp as directory_bp
-from companion_app.app.sessions import CachedSessionInterface
+from companion_app.app.sessions import CachedSessionInterface, RedisSessionInterface
+from companion_app.app.store import DEFAULT_STORE_URL
 from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
 from companion_app.settings import DEFAULT_CALLERS, load_settings
 
@@ -119,6 +120,13 @@ def create_app(test_config=None):
         # MAX_CONTENT_LENGTH would only repeat the check, through a slower stream wrapper.)
         MAX_BODY_BYTES=MAX_BODY_BYTES,
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # /sms/store: where the pair store lives (SQLite on one machine, redis://… for several),
+        # how long a silent pair is remembered, and the clock it uses (None: the system's).
+        STORE_URL=DEFAULT_STORE_URL,
+        STORE_LIFETIME=SESSION_LIFETIME,
+        STORE_CLOCK=None,
+        # redis://…: server-side sessions (the cookie holds only an id); None: the signed cookie.
+        SESSION_STORE_URL=None,
     )
     env_file = (test_config or {}).get("ENV_FILE", app.config["ENV_FILE"])
     app.config.update(load_settings(env_file))
@@ -137,6 +145,8 @@ def create_app(test_config=None):
             "TWILIO_AUTH_TOKEN is not set: request signatures are NOT checked. "
             "Anyone who finds this URL can post to it."
         )
+    if app.config["SESSION_STORE_URL"]:
+        app.session_interface = RedisSessionInterface(app.config["SESSION_STORE_URL"])
     if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
     app.wsgi_app = RequestGuard(app.wsgi_app, limit=app.config["MAX_BODY_BYTES"])

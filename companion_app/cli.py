@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from companion_app import create_app
+from companion_app.app.store import DEFAULT_STORE_URL, describe_store
 from companion_app.golive.live import go_live
 from companion_app.golive.number import restore_by_hand
 from companion_app.serving import production
@@ -58,7 +59,8 @@ def build_parser():
         "--production",
         action="store_true",
         help="run under gunicorn with several workers (needs SECRET_KEY, and TWILIO_AUTH_TOKEN "
-        "or --allow-unsigned)",
+        "or --allow-unsigned); /sms/store keeps conversations where STORE_URL says "
+        "(sqlite:///conversations.db by default, redis://HOST:6379/0 for several hosts)",
     )
     serve.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers (with --production)"
@@ -120,11 +122,17 @@ def run_serve(args):
         )
         if "TWILIO_AUTH_TOKEN" not in settings and not args.allow_unsigned:
             problems.append(REFUSE_UNSIGNED.format(option=option))
+        try:
+            store = describe_store(settings.get("STORE_URL", DEFAULT_STORE_URL))
+        except ValueError as error:
+            problems.append(f"error: {error}")
         if problems:  # all of them at once, not one per attempt
             print("\n".join(problems), file=sys.stderr)
             return 2
         if "TWILIO_AUTH_TOKEN" not in settings:
             print(UNSIGNED_WARNING, file=sys.stderr)
+        if args.production:
+            print(f"/sms/store keeps conversations in {store} (STORE_URL)", file=sys.stderr)
     if args.tunnel:
         return run_live(args)
     if args.production:

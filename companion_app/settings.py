@@ -23,6 +23,8 @@ SETTING_NAMES = (
     "NGROK_AUTHTOKEN",
     "PUBLIC_URL",
     "TRUST_PROXY_HEADERS",
+    "STORE_URL",
+    "SESSION_STORE_URL",
 )
 
 #: The settings that are secrets: shown only as "set" or "not set".
@@ -104,7 +106,14 @@ def load_settings(env_file=".env"):
     found = read_environment(env_file)
     settings = {
         k: found[k]
-        for k in ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_SHARED_KEY", "PUBLIC_URL")
+        for k in (
+            "SECRET_KEY",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_WEBHOOK_SHARED_KEY",
+            "PUBLIC_URL",
+            "STORE_URL",
+            "SESSION_STORE_URL",
+        )
         if k in found
     }
     if "TRUST_PROXY_HEADERS" in found:

@@ -77,3 +77,26 @@ def conversation(app):
 def servers():
     """One real loopback server per signature mode (local, PUBLIC_URL, proxy headers), per module."""
     yield from start_servers()
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A real redis-server on a free port in a temporary folder, per module (Debian's package)."""
+    from companion_app.serving import hosts
+
+    reasons = hosts.missing(nginx=False, gunicorn=False)
+    if reasons:
+        pytest.skip(reasons[0])
+    with hosts.RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of an empty Redis: the module's redis-server, flushed before the test."""
+    import redis
+
+    if not redis_server.running:  # a test stopped it: start it again, on the same port
+        redis_server.start()
+    redis.Redis.from_url(redis_server.url).flushall()
+    return redis_server.url

@@ -52,6 +52,7 @@ def test_serve_help_names_what_production_needs(capsys):
         cli.main(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(needs SECRET_KEY, and TWILIO_AUTH_TOKEN or --allow-unsigned)" in text
+    assert "/sms/store keeps conversations where STORE_URL says" in text
 
 
 @pytest.mark.parametrize(
@@ -326,3 +327,82 @@ def test_flask_command_finds_the_factory():
     )
     assert result.returncode == 0, result.stderr
     assert "webhook.count_messages" in result.stdout and "/sms" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("store_url", "said"),
+    [
+        (
+            None,
+            "/sms/store keeps conversations in the SQLite file conversations.db (this machine only)",
+        ),
+        (
+            "redis://:hunter2@cache.example.com:6380/2",
+            "/sms/store keeps conversations in Redis at redis://cache.example.com:6380/2 (shared "
+            "by every host that uses it)",
+        ),
+    ],
+)
+def test_production_says_where_conversations_are_kept_without_a_password(
+    monkeypatch, capsys, store_url, said
+):
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
+    if store_url:
+        monkeypatch.setenv("STORE_URL", store_url)
+    monkeypatch.setattr("companion_app.serving.production.run_in_foreground", lambda c, env: 0)
+    assert cli.main(["serve", "--production"]) == 0
+    err = capsys.readouterr().err
+    assert said in err and "hunter2" not in err
+
+
+def test_production_refuses_a_store_url_it_cannot_use(monkeypatch, capsys):
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
+    monkeypatch.setenv("STORE_URL", "postgres://db/counts")
+    assert cli.main(["serve", "--production"]) == 2
+    assert "error: STORE_URL 'postgres://db/counts': use sqlite:///conversations.db" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not production.available(), reason=str(production.UNAVAILABLE))
+def test_two_production_servers_with_one_store_url_share_the_counts(tmp_path, redis_url):
+    """Two `serve --production` in their own folders, STORE_URL on one Redis: one conversation."""
+    servers = []
+    try:
+        for name in ("one", "two"):
+            (tmp_path / name).mkdir()
+            port = free_port()
+            settings = {"SECRET_KEY": "shared", "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}
+            settings.update(PUBLIC_URL=PUBLIC_URL, STORE_URL=redis_url)
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "companion_app",
+                    "serve",
+                    "--production",
+                    "--port",
+                    str(port),
+                ],
+                cwd=tmp_path / name,
+                env=child_env(**settings),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            servers.append((port, process))
+            wait_until_listening(port, process)
+        replies = []
+        for n in range(4):  # one conversation, alternating between the two servers
+            port = servers[n % 2][0]
+            url, webhook_url = f"http://127.0.0.1:{port}", f"{PUBLIC_URL}/sms/store"
+            sim = signed_simulator(url, webhook_url=webhook_url, seed=n)  # its own MessageSid
+            replies.append(sim.conversation(from_=SENDER, to=TWILIO_NUMBER).send("hi").reply)
+    finally:
+        for _, process in servers:
+            process.terminate()
+            process.wait(30)
+    assert replies[-1] == f"Rey has messaged {TWILIO_NUMBER} 4 times."
+    assert not list(tmp_path.glob("*/conversations.db"))  # nothing kept on either machine

@@ -1,5 +1,7 @@
 """Flask's signed-cookie session, with its signing objects built once instead of per request.
 
+(Server-side sessions on Redis, for several hosts, are RedisSessionInterface at the end.)
+
 Flask builds a new URLSafeTimedSerializer for every request (to read the cookie and again to write
 it), itsdangerous builds a new signer for every call, and each signer derives its HMAC key from the
 secret key again. None of them holds per-request state, so here they are built once per set of keys
@@ -10,12 +12,19 @@ module use OpenSSL's HMAC instead of its pure-Python fallback.
 """
 
 import hashlib
+import json
+import re
+import secrets
 import threading
 import zlib
+from urllib.parse import urlsplit
 
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
+from werkzeug.datastructures import CallbackDict
+
+from companion_app.app.store import REDIS_TIMEOUT, StoreUnavailable
 
 #: zlib's window for a cookie: 4 KB, the most a browser (or Twilio) keeps of one cookie. zlib's
 #: default 32 KB window and 128 KB hash table cost more to allocate than the cookie costs to sign.
@@ -98,3 +107,96 @@ class CachedSessionInterface(SecureCookieSessionInterface):
         with self._lock:
             self._cached = (keys, serializer)
         return serializer
+
+
+#: A session id as RedisSessionInterface makes them: 32 random bytes, URL-safe base64.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class ServerSideSession(CallbackDict, SessionMixin):
+    """A session whose values live in Redis; the cookie carries only `sid`."""
+
+    def __init__(self, initial=None, sid=None, new=False):
+        def on_update(self):
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid, self.new, self.modified = sid, new, False
+
+
+class RedisSessionInterface(SessionInterface):
+    """Server-side sessions on redis-py: the cookie holds a random id, the state lives in Redis.
+
+    The state is JSON under ``<prefix><id>`` with a Redis expiry of PERMANENT_SESSION_LIFETIME
+    (4 hours, as long as Twilio keeps the cookie), renewed by every reply. An id the server did not
+    make (unknown, expired or malformed) is never adopted: a new random one is issued, so nobody can
+    choose a session id for someone else. When Redis cannot be reached, StoreUnavailable is raised
+    and the webhook answers 503.
+
+    The project's own ~60 lines rather than Flask-Session: Flask-Session 0.8 brings msgspec (a
+    compiled extension) and cachelib, and stores msgpack that redis-cli cannot show; here the values
+    are plain JSON, and a Redis outage is the same StoreUnavailable (and 503) as the pair store's.
+    """
+
+    def __init__(self, url, prefix="sms-cookies:session:", client=None):
+        import redis  # here: only server-side sessions need redis-py (the production extra)
+
+        self.url, self.prefix = url, prefix
+        self._errors = (redis.ConnectionError, redis.TimeoutError)
+        self.client = client or redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+
+    def _unavailable(self, error):
+        where = urlsplit(self.url)
+        return StoreUnavailable(
+            f"the session store at {where.scheme}://{where.hostname}:{where.port or 6379} is down"
+        )
+
+    def open_session(self, app, request):
+        """The session the cookie's id names, or a new one with a new random id."""
+        sid = request.cookies.get(self.get_cookie_name(app), "")
+        if SESSION_ID.fullmatch(sid):
+            try:
+                raw = self.client.get(self.prefix + sid)
+            except self._errors as error:
+                raise self._unavailable(error) from error
+            if raw is not None:
+                return ServerSideSession(json.loads(raw), sid=sid)
+        return ServerSideSession(sid=secrets.token_urlsafe(32), new=True)
+
+    def save_session(self, app, session, response):
+        """Write the state back with a fresh 4-hour expiry and send the id in the cookie."""
+        name, domain, path = (
+            self.get_cookie_name(app),
+            self.get_cookie_domain(app),
+            self.get_cookie_path(app),
+        )
+        try:
+            if not session:
+                if session.modified and not session.new:
+                    self.client.delete(self.prefix + session.sid)
+                    response.delete_cookie(name, domain=domain, path=path)
+                return
+            if not (session.modified or self.should_set_cookie(app, session)):
+                return
+            lifetime = app.permanent_session_lifetime
+            self.client.set(
+                self.prefix + session.sid,
+                json.dumps(dict(session)),
+                ex=max(1, round(lifetime.total_seconds())),
+            )
+        except self._errors as error:
+            raise self._unavailable(error) from error
+        response.set_cookie(
+            name,
+            session.sid,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=domain,
+            path=path,
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")

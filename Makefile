@@ -8,10 +8,13 @@ STAMP  := $(VENV)/.installed-stamp
 # Every package, direct or not, at one version with its hashes (make lock refreshes it).
 LOCK   := requirements.lock
 UV     := uv==0.13.9
-# Twilio's own Node.js library, segment calculator and CLI (twilio-cli), second opinions for the
-# fidelity tests. The CLI's webhook:invoke plugin is not on npm: see tests/fidelity/test_cli.py.
+# Twilio's own Node.js library and segment calculator, second opinions for the fidelity tests.
+# Twilio's CLI (twilio-cli, about 500 npm packages) is opt-in: make test-cli installs it and runs
+# its tests, which also need the webhook:invoke plugin, not on npm (see tests/fidelity/test_cli.py).
 NODE_DIR   := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
+CLI_DIR    := tests/node-cli
+CLI_STAMP  := $(CLI_DIR)/node_modules/.installed-stamp
 # Twilio's OpenAPI description of its REST API (twilio-oai, inside @twilio-alpha/mcp): the HTTPS
 # stand-in of api.twilio.com in tests/support/network_edge.py is validated against it.
 OAI_DIR   := tests/oai
@@ -19,12 +22,13 @@ OAI_STAMP := $(OAI_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lock lab test test-browser lint format bench student notebooks links site serve-site clean help node-oracle twilio-oai
+.PHONY: lock lab test test-browser test-cli lint format bench student notebooks links site serve-site clean help node-oracle twilio-oai
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
 	@echo "make test     lint, unit tests and strict nbval of every notebook (a few minutes)"
 	@echo "make test-browser  the notebooks run in JupyterLite in Chromium (what CI adds)"
+	@echo "make test-cli the tests against Twilio's CLI (installs twilio-cli from npm)"
 	@echo "make format   apply ruff's formatting and safe fixes"
 	@echo "make lock     refresh requirements.lock from pyproject.toml (every package, with hashes)"
 	@echo "make notebooks re-run every notebook top to bottom in a fresh kernel, offline, saving outputs"
@@ -77,6 +81,13 @@ $(OAI_STAMP): $(OAI_DIR)/package.json $(OAI_DIR)/package-lock.json
 test: $(STAMP) lint node-oracle twilio-oai
 	$(BIN)/python -m pytest -n auto
 
+# Twilio's CLI signing requests for the webhook (opt-in: see the note on NODE_DIR above).
+test-cli: $(STAMP) $(CLI_STAMP)
+	$(BIN)/python -m pytest tests/fidelity/test_cli.py -rs
+
+$(CLI_STAMP): $(CLI_DIR)/package.json $(CLI_DIR)/package-lock.json
+	npm ci --prefix $(CLI_DIR) --no-audit --no-fund --loglevel=error && touch $@
+
 # The notebooks run in JupyterLite in Chromium (the website's "Run in your browser"): minutes.
 test-browser: $(STAMP) node-oracle
 	$(BIN)/python -m pytest -n auto -m lite
@@ -128,4 +139,4 @@ links: $(STAMP)
 	$(BIN)/python -m tools.links --write
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules $(OAI_DIR)/node_modules _site .site-cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(NODE_DIR)/node_modules $(CLI_DIR)/node_modules $(OAI_DIR)/node_modules _site .site-cache

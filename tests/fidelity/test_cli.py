@@ -21,8 +21,8 @@ The webhook accepts the empty-query case (the URL with and without "?"). It refu
 fragment: the CLI signed characters the webhook never receives, and Twilio's own twilio.webhook()
 middleware refuses it for the same reason. The plugin is not on the npm registry: point
 TWILIO_WEBHOOK_PLUGIN at a checkout of github.com/twilio-labs/plugin-webhook with its
-node_modules installed (`npm install --omit=dev`); twilio-cli itself comes from `make node-oracle`.
-Every case runs in one Node.js process per batch (tests/node/webhook_invoke.js): one CLI start-up
+node_modules installed (`npm install --omit=dev`); twilio-cli itself comes from `make test-cli`.
+Every case runs in one Node.js process per batch (tests/node-cli/webhook_invoke.js): one CLI start-up
 per test instead of one per request. Modes: local, PUBLIC_URL and trusted proxy headers, each over
 http:// and (when openssl is installed) https://.
 """
@@ -46,7 +46,7 @@ from companion_app import create_app
 from companion_app.serving.server import LocalServer
 from tests.support.values import SENDER
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "node-cli"
 CLI_DIR = NODE_DIR / "node_modules" / "twilio-cli"
 PLUGIN_NAME = "@twilio-labs/plugin-webhook"
 #: The CLI refuses a token that is not 32 characters long.
@@ -84,7 +84,7 @@ def cli_home(tmp_path_factory):
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed: Twilio's CLI cannot run")
     if not (CLI_DIR / "package.json").exists():
-        pytest.skip("twilio-cli is not in tests/node/node_modules: run `make node-oracle` (npm)")
+        pytest.skip("twilio-cli is not in tests/node-cli/node_modules: run `make test-cli` (npm)")
     plugin = plugin_dir()
     if plugin is None:
         pytest.skip(

@@ -176,7 +176,21 @@ def cells(*markers):
     return [next(s for s in sources if marker in s) for marker in markers]
 
 
+#: Loggers notebook 04's cells set the level of (the kernel's own business, not the test run's).
+NOTEBOOK_LOGGERS = ("companion_app", "pyngrok", "pyngrok.process.ngrok")
+
+
+@pytest.fixture(autouse=True)
+def loggers_as_they_were():
+    """Put back the levels 04's cells set, so later tests in this process see every log line."""
+    levels = {name: logging.getLogger(name).level for name in NOTEBOOK_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def run_cells(markers, namespace):
+    """Run the cells of notebook 04 that start with these lines, in this process."""
     for source in cells(*markers):
         exec(compile(source, "notebook-04", "exec"), namespace)  # noqa: S102 (our notebook)
 

@@ -18,6 +18,7 @@
         const figure = document.createElement("figure");
         figure.className = "site-diagram";
         figure.innerHTML = svg;
+        naturalSize(figure.querySelector("svg"));
         holder.appendChild(figure);
         holder.classList.add("jp-RenderedMermaid");
       } catch (error) {
@@ -27,7 +28,35 @@
         holder.appendChild(message);
       }
     }
+    markScrollers();
     document.body.dataset.diagrams = "drawn";
+  }
+
+  // Mermaid draws a diagram as wide as its box, so a phone shrinks its text to a few pixels: keep
+  // the size it was drawn at, and let its box scroll instead.
+  function naturalSize(svg) {
+    const box = svg && svg.viewBox && svg.viewBox.baseVal;
+    if (!box || !box.width) {
+      return;
+    }
+    svg.setAttribute("width", String(Math.ceil(box.width)));
+    svg.setAttribute("height", String(Math.ceil(box.height)));
+    svg.style.maxWidth = "none";
+  }
+
+  // A box that scrolls sideways takes the keyboard's focus, so it can be scrolled without a mouse.
+  function markScrollers() {
+    for (const box of document.querySelectorAll("main *")) {
+      const overflowX = getComputedStyle(box).overflowX;
+      const overflows = box.scrollWidth > box.clientWidth + 1 && (overflowX === "auto" || overflowX === "scroll");
+      if (overflows && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrolls = "";
+      } else if (!overflows && "scrolls" in box.dataset) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrolls;
+      }
+    }
   }
 
   function snippet(text, terms) {
@@ -42,7 +71,9 @@
       return;
     }
     const query = new URLSearchParams(location.search).get("q") || "";
-    document.getElementById("search-query").value = query;
+    for (const box of document.querySelectorAll('input[name="q"]')) {
+      box.value = query;  // the query stays where the reader typed it
+    }
     const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
     if (!terms.length) {
       return;
@@ -73,6 +104,12 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     search();
+    markScrollers();
+    let pending = 0;
+    window.addEventListener("resize", () => {
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(markScrollers);
+    });
     drawDiagrams().catch((error) => console.error(error));
   });
 })();

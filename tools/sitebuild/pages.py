@@ -190,7 +190,21 @@ def notebook_description(nb, notebook):
     """A notebook page's meta description: its "What you'll build" sentence."""
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     found = re.search(r"\*\*What you'll build:\*\*\s*(.+)", text)
-    return plain(found.group(1)) if found else f"{notebook.title}: {notebook.what}"
+    what = plain(found.group(1)) if found else notebook.what
+    return f"{notebook.title}. What you'll build: {what}"
+
+
+def doc_description(text):
+    """A doc page's meta description: its first paragraph, else its title and section headings."""
+    title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
+    for block in text.split("\n\n")[1:]:
+        block = block.strip()
+        if block and not re.match(r"[#|`>\-*<!\d]", block):
+            return plain(block)
+        if block.startswith("#"):
+            break  # the first section starts: no lead paragraph
+    sections = re.findall(r"^##\s+(.+)$", text, flags=re.M)
+    return plain(f"{title}: " + ", ".join(sections) + ".")
 
 
 def plain(markdown_text, limit=300):
@@ -331,8 +345,7 @@ def doc_pages(environment, repo):
         text = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
         title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
         body = scroll_boxes(rewrite_links(markdown(text), "docs", "docs", repo))
-        lead = text.split("\n\n", 2)[1] if text.count("\n\n") >= 2 else title
-        pages[f"docs/{name}.html"] = page(environment, title, body, "../", plain(lead))
+        pages[f"docs/{name}.html"] = page(environment, title, body, "../", doc_description(text))
     return pages
 
 

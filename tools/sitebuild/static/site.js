@@ -59,6 +59,65 @@
     }
   }
 
+  // "Run in your browser" opens one notebook in JupyterLite, which would also reopen every notebook
+  // opened before in this browser, each starting a Python of its own, so that every start is
+  // slower than the last. Before going there, forget which notebooks were open (the notebooks and
+  // the learner's changes stay): only the one asked for opens, with one kernel.
+  function forgetOpenNotebooks(liteUrl) {
+    const name = `JupyterLite Storage - ${new URL("../", liteUrl).pathname}`;
+    const forget = new Promise((resolve) => {
+      const request = indexedDB.open(name);
+      request.onupgradeneeded = () => request.transaction.abort(); // never opened: nothing to do
+      request.onerror = () => resolve();
+      request.onsuccess = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains("statedb")) {
+          db.close();
+          resolve();
+          return;
+        }
+        const done = () => {
+          db.close();
+          resolve();
+        };
+        const tx = db.transaction("statedb", "readwrite");
+        tx.oncomplete = tx.onerror = tx.onabort = done;
+        tx.objectStore("statedb").openCursor().onsuccess = (event) => {
+          const cursor = event.target.result;
+          if (!cursor) {
+            return;
+          }
+          const workspace = cursor.value;
+          const data = workspace && workspace.data;
+          if (data) {
+            for (const key of Object.keys(data)) {
+              if (/^(notebook|editor|console):/.test(key)) {
+                delete data[key];
+              }
+            }
+            if (data["layout-restorer:data"]) {
+              delete data["layout-restorer:data"].main;
+            }
+            cursor.update(workspace);
+          }
+          cursor.continue();
+        };
+      };
+    });
+    return Promise.race([forget, new Promise((resolve) => setTimeout(resolve, 1500))]);
+  }
+
+  function openOneNotebook(event) {
+    const link = event.target.closest && event.target.closest('a[href*="lite/lab/index.html?path="]');
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    forgetOpenNotebooks(link.href)
+      .catch(() => undefined)
+      .then(() => location.assign(link.href));
+  }
+
   function snippet(text, terms) {
     const lower = text.toLowerCase();
     const at = Math.max(0, lower.indexOf(terms[0]) - 60);
@@ -101,6 +160,8 @@
       results.appendChild(item);
     }
   }
+
+  document.addEventListener("click", openOneNotebook);
 
   document.addEventListener("DOMContentLoaded", () => {
     search();

@@ -211,3 +211,21 @@ def tracebacks(run):
         for mime, text in cell
         if TRACEBACK.search(text)
     ]
+
+
+def open_from_page(page, url, notebook, timeout=240):
+    """Click "Run in your browser" on a notebook's page; (seconds to kernel idle, notebook tabs open).
+
+    The clock starts at the click, as a reader's wait does.
+    """
+    page.goto(f"{url}notebooks/{Path(notebook).stem}.html")
+    started = time.monotonic()
+    page.click(".site-launch a.site-primary")
+    page.wait_for_selector(f"{VISIBLE} .jp-CodeCell", timeout=timeout * 1000)
+    while kernel_status(page) != "idle":
+        if time.monotonic() > started + timeout:
+            raise TimeoutError(f"{notebook}: the kernel was not idle after {timeout} s")
+        page.wait_for_timeout(100)
+    seconds = time.monotonic() - started
+    tabs = page.locator(".jp-NotebookPanel").count()
+    return seconds, tabs

@@ -2,9 +2,11 @@
 
     python -m tools.sitebuild.bench [--notebooks 00 03 ...] [--screenshots DIR]
 
-Prints the site's size, Pyodide's folder size, and for each notebook, side by side in one run: page
-load to kernel idle, to the first output and to the last cell's output in JupyterLite (headless
-Chromium), and the same notebook's wall time under strict nbval on this machine's Python.
+Prints the site's size, Pyodide's folder size; how long a reader waits for the kernel after
+clicking "Run in your browser" on four notebooks' pages one after another in one browser (the
+fourth against the first, as a ratio); and for each notebook, side by side in one run: page load to
+kernel idle, to the first output and to the last cell's output in JupyterLite (headless Chromium),
+and the same notebook's wall time under strict nbval on this machine's Python.
 """
 
 import argparse
@@ -56,18 +58,41 @@ def nbval_time(notebook):
     return time.monotonic() - started
 
 
+def kernel_starts(playwright, launch, open_from_page, url, numbers, tmp):
+    """Click "Run in your browser" on each notebook's page in turn, in one fresh browser: kernel ready s."""
+    names = {nb.name[:2]: nb.name for nb in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")}
+    context = launch(playwright, tmp / "profile-starts")
+    tab = context.new_page()
+    print("Run in your browser, one after another in one browser:")
+    print("order | notebook | click to kernel ready s | notebooks open")
+    seconds = []
+    for order, number in enumerate(numbers, start=1):
+        took, notebooks_open = open_from_page(tab, url, names[number])
+        seconds.append(took)
+        print(f"{order} | {number} | {took:.1f} | {notebooks_open}", flush=True)
+    context.close()
+    if len(seconds) > 1:
+        print(f"last / first: x{seconds[-1] / seconds[0]:.2f}")
+
+
 def main(argv=None):
     """Measure and print."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch
-    from tests.lite import differences, run_notebook, tracebacks
+    from tests.lite import differences, open_from_page, run_notebook, tracebacks
     from tools.sitebuild.serve import make_server
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notebooks", nargs="*", default=None)
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--cold", action="store_true", help="also time a build with an empty cache")
+    parser.add_argument(
+        "--starts",
+        nargs="*",
+        default=["00", "03", "01", "06"],
+        help="notebooks opened one after another from their pages, in one browser",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -86,8 +111,12 @@ def main(argv=None):
         notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
         if args.notebooks:
             notebooks = [nb for nb in notebooks if nb.name[:2] in args.notebooks]
-        print("notebook | idle s | first output s | last output s | same under nbval s | result")
         with sync_playwright() as playwright:
+            if args.starts:
+                kernel_starts(playwright, launch, open_from_page, url, args.starts, tmp)
+            print(
+                "notebook | idle s | first output s | last output s | same under nbval s | result"
+            )
             context = launch(playwright, tmp / "profile")
             tab = context.new_page()
             for notebook in notebooks:

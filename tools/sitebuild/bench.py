@@ -59,20 +59,31 @@ def nbval_time(notebook):
 
 
 def kernel_starts(playwright, launch, open_from_page, url, numbers, tmp):
-    """Click "Run in your browser" on each notebook's page in turn, in one fresh browser: kernel ready s."""
+    """Click "Run in your browser" on each notebook's page in turn in one browser, and each alone.
+
+    Side by side: each notebook's click to kernel ready when opened after the ones before it in the
+    same browser, and when opened first in a fresh browser; then the last against the first.
+    """
     names = {nb.name[:2]: nb.name for nb in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")}
-    context = launch(playwright, tmp / "profile-starts")
-    tab = context.new_page()
-    print("Run in your browser, one after another in one browser:")
-    print("order | notebook | click to kernel ready s | notebooks open")
-    seconds = []
-    for order, number in enumerate(numbers, start=1):
-        took, notebooks_open = open_from_page(tab, url, names[number])
-        seconds.append(took)
-        print(f"{order} | {number} | {took:.1f} | {notebooks_open}", flush=True)
-    context.close()
-    if len(seconds) > 1:
-        print(f"last / first: x{seconds[-1] / seconds[0]:.2f}")
+
+    def opened(numbers, profile):
+        context = launch(playwright, tmp / profile)
+        tab = context.new_page()
+        try:
+            return [open_from_page(tab, url, names[number]) for number in numbers]
+        finally:
+            context.close()
+
+    in_turn = opened(numbers, "profile-in-turn")
+    alone = [opened([number], f"profile-alone-{number}")[0] for number in numbers]
+    print("Run in your browser, one after another in one browser, and each first in a fresh one:")
+    print("order | notebook | click to kernel ready s | alone s | in turn / alone | notebooks open")
+    for order, (number, (took, tabs), (first, _)) in enumerate(
+        zip(numbers, in_turn, alone, strict=True), start=1
+    ):
+        print(f"{order} | {number} | {took:.1f} | {first:.1f} | x{took / first:.2f} | {tabs}")
+    if len(in_turn) > 1:
+        print(f"last / first in one browser: x{in_turn[-1][0] / in_turn[0][0]:.2f}", flush=True)
 
 
 def main(argv=None):
@@ -86,6 +97,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notebooks", nargs="*", default=None)
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument(
+        "--only-starts",
+        action="store_true",
+        help="measure the kernel starts only, no notebook runs",
+    )
     parser.add_argument("--cold", action="store_true", help="also time a build with an empty cache")
     parser.add_argument(
         "--starts",
@@ -109,6 +125,8 @@ def main(argv=None):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+        if args.only_starts:
+            notebooks = []
         if args.notebooks:
             notebooks = [nb for nb in notebooks if nb.name[:2] in args.notebooks]
         with sync_playwright() as playwright:

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from tests.browser import axe_violations
+from tests.site import show_diagrams
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -35,9 +36,8 @@ def open_page(tab, url, width=1280, height=844):
     """Go to url at a screen width, with its diagrams drawn."""
     tab.set_viewport_size({"width": width, "height": height})
     tab.goto(url)
-    if tab.locator(".jp-Mermaid").count():
-        tab.wait_for_selector("body[data-diagrams='drawn']", timeout=30_000)
     tab.wait_for_load_state("networkidle")
+    show_diagrams(tab)
 
 
 def solution_lines(nb):

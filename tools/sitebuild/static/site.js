@@ -3,33 +3,71 @@
   "use strict";
   const assets = new URL(".", document.currentScript.src);
 
-  async function drawDiagrams() {
-    const blocks = document.querySelectorAll(".jp-Mermaid > pre.mermaid");
+  // Diagrams are drawn as they come near the screen, one task each, so a long notebook's page is
+  // ready to read at once; when every diagram is drawn, <body data-diagrams="drawn">.
+  let mermaidReady = null;
+  let n = 0;
+
+  async function drawDiagram(pre) {
+    if (!mermaidReady) {
+      mermaidReady = import(new URL("mermaid/mermaid.esm.min.mjs", assets)).then((module) => {
+        module.default.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });
+        return module.default;
+      });
+    }
+    const mermaid = await mermaidReady;
+    const holder = pre.parentNode;
+    try {
+      const { svg } = await mermaid.render(`site-mermaid-${n++}`, pre.textContent.trim());
+      const figure = document.createElement("figure");
+      figure.className = "site-diagram";
+      figure.innerHTML = svg;
+      naturalSize(figure.querySelector("svg"));
+      holder.appendChild(figure);
+      holder.classList.add("jp-RenderedMermaid");
+    } catch (error) {
+      holder.classList.add("site-mermaid-error");
+      const message = document.createElement("p");
+      message.textContent = `This diagram could not be drawn: ${error}`;
+      holder.appendChild(message);
+    }
+  }
+
+  function drawDiagrams() {
+    const blocks = [...document.querySelectorAll(".jp-Mermaid > pre.mermaid")];
     if (!blocks.length) {
       return;
     }
-    const mermaid = (await import(new URL("mermaid/mermaid.esm.min.mjs", assets))).default;
-    mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });
-    let n = 0;
-    for (const pre of blocks) {
-      const holder = pre.parentNode;
-      try {
-        const { svg } = await mermaid.render(`site-mermaid-${n++}`, pre.textContent.trim());
-        const figure = document.createElement("figure");
-        figure.className = "site-diagram";
-        figure.innerHTML = svg;
-        naturalSize(figure.querySelector("svg"));
-        holder.appendChild(figure);
-        holder.classList.add("jp-RenderedMermaid");
-      } catch (error) {
-        holder.classList.add("site-mermaid-error");
-        const message = document.createElement("p");
-        message.textContent = `This diagram could not be drawn: ${error}`;
-        holder.appendChild(message);
-      }
+    let left = blocks.length;
+    let queue = Promise.resolve();
+    const draw = (pre) => {
+      queue = queue
+        .then(() => new Promise((resolve) => setTimeout(resolve))) // one diagram per task
+        .then(() => drawDiagram(pre))
+        .then(() => {
+          markScrollers();
+          if (--left === 0) {
+            document.body.dataset.diagrams = "drawn";
+          }
+        })
+        .catch((error) => console.error(error));
+    };
+    if (!("IntersectionObserver" in window)) {
+      blocks.forEach(draw);
+      return;
     }
-    markScrollers();
-    document.body.dataset.diagrams = "drawn";
+    const near = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (entry.isIntersecting) {
+            near.unobserve(entry.target);
+            draw(entry.target);
+          }
+        }
+      },
+      { rootMargin: "600px 0px" },
+    );
+    blocks.forEach((pre) => near.observe(pre));
   }
 
   // Mermaid draws a diagram as wide as its box, so a phone shrinks its text to a few pixels: keep
@@ -45,14 +83,16 @@
   }
 
   // A box that scrolls sideways takes the keyboard's focus, so it can be scrolled without a mouse.
+  const SCROLLERS = ".site-scroll, .site-diagram, pre, .highlight, .jp-OutputArea-output, " +
+    ".jp-RenderedHTMLCommon, .jp-RenderedMarkdown";
   function markScrollers() {
-    for (const box of document.querySelectorAll("main *")) {
-      const overflowX = getComputedStyle(box).overflowX;
-      const overflows = box.scrollWidth > box.clientWidth + 1 && (overflowX === "auto" || overflowX === "scroll");
-      if (overflows && !box.hasAttribute("tabindex")) {
+    for (const box of document.querySelectorAll(`main :is(${SCROLLERS})`)) {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      const scrolls = wide && ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+      if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
         box.dataset.scrolls = "";
-      } else if (!overflows && "scrolls" in box.dataset) {
+      } else if (!scrolls && "scrolls" in box.dataset) {
         box.removeAttribute("tabindex");
         delete box.dataset.scrolls;
       }
@@ -165,12 +205,12 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     search();
+    drawDiagrams();
     markScrollers();
     let pending = 0;
     window.addEventListener("resize", () => {
       cancelAnimationFrame(pending);
       pending = requestAnimationFrame(markScrollers);
     });
-    drawDiagrams().catch((error) => console.error(error));
   });
 })();

@@ -160,7 +160,10 @@
 
   function snippet(text, terms) {
     const lower = text.toLowerCase();
-    const at = Math.max(0, lower.indexOf(terms[0]) - 60);
+    let at = Math.max(0, lower.indexOf(terms[0]) - 60);
+    if (at) {
+      at = text.indexOf(" ", at) + 1 || at; // start at a word
+    }
     return (at ? "…" : "") + text.slice(at, at + 220) + (text.length > at + 220 ? "…" : "");
   }
 

@@ -152,12 +152,16 @@ def kernel_status(page):
 def run_notebook(page, url, name, timeout=240, screenshot=None, navigate=True):
     """Open name in JupyterLite at url, run all cells, and return a Run with the DOM's outputs.
 
-    navigate=False: the page is already on its way there (a reader clicked "Run in your browser").
+    It opens the way a reader does, from the notebook's page, so that only that notebook opens
+    (the notebooks opened before it in the same browser are not restored beside it); times count
+    from the click. navigate=False: the page is already on its way there.
     """
     run = Run()
+    if navigate:  # as a reader does: "Run in your browser" on the notebook's page
+        page.goto(f"{url}notebooks/{Path(name).stem}.html")
     started = time.monotonic()
     if navigate:
-        page.goto(f"{url}lite/lab/index.html?path={name}")
+        page.click(".site-launch a.site-primary")
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", timeout=timeout * 1000
     )

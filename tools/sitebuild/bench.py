@@ -4,9 +4,10 @@
 
 Prints the site's size, Pyodide's folder size; how long a reader waits for the kernel after
 clicking "Run in your browser" on four notebooks' pages one after another in one browser (the
-fourth against the first, as a ratio); and for each notebook, side by side in one run: page load to
-kernel idle, to the first output and to the last cell's output in JupyterLite (headless Chromium),
-and the same notebook's wall time under strict nbval on this machine's Python.
+fourth against the first, as a ratio); and for each notebook, side by side in one run: the click on
+"Run in your browser" to kernel idle, to the first output and to the last cell's output in
+JupyterLite (headless Chromium), and the same notebook's wall time under strict nbval on this
+machine's Python.
 """
 
 import argparse

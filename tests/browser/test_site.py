@@ -13,6 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import nbformat
 import pytest
 
+from tests.support.site import show_diagrams
 from tools.sitebuild.lite import pyodide_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ def test_page_loads_cleanly_with_its_diagrams_as_svg(page, site_url, browser_pag
     tab.goto(site_url + page)
     expected = mermaid_blocks(source_of(page)) if source_of(page) else 0
     if expected:
-        tab.wait_for_selector("body[data-diagrams='drawn']", timeout=30_000)
+        show_diagrams(tab)
     drawn = tab.eval_on_selector_all(
         ".jp-Mermaid", "blocks => blocks.map(b => !!b.querySelector('figure > svg'))"
     )

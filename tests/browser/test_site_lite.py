@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from companion_app.inbrowser import NEEDS_REAL_PYTHON
-from tests.support.lite import differences, run_notebook, tracebacks
+from tests.support.lite import differences, open_from_page, run_notebook, tracebacks
 
 #: The notebooks run in JupyterLite: minutes, so `make test-browser` runs them, not `make test`.
 pytestmark = pytest.mark.lite
@@ -68,3 +68,17 @@ def test_notebook_with_a_local_server_runs_in_process_in_the_browser(
     assert tracebacks(run) == []
     committed = [d.partition("browser:")[0] for d in differences(notebook, run.outputs)]
     assert [d for d in committed if not ADDRESS.search(d)] == []
+
+
+@pytest.mark.slow
+def test_run_in_your_browser_opens_that_notebook_alone_however_many_came_before(
+    browser_page, site_url
+):
+    tab, watch = browser_page  # one browser: JupyterLite's saved layout is shared by every visit
+    opened = []
+    for number in ["00", "03", "01", "06"]:
+        _, notebooks_open = open_from_page(tab, site_url, NOTEBOOKS[number].name)
+        shown = tab.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").count()
+        opened.append((number, notebooks_open, shown > 0))
+    assert opened == [(n, 1, True) for n in ["00", "03", "01", "06"]]
+    assert watch.outside_requests == []

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,21 @@ def serving(process, status_url, headers=None, seconds=90, log=None):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+#: axe-core from npm (tests/node, `make node-oracle`): the accessibility rules a reader's assistive
+#: technology depends on, written by Deque, not by this project.
+AXE = Path(__file__).resolve().parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """axe-core's violations on the page as it is now: [(rule, impact, [target, ...]), ...]."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (make node-oracle installs tests/node)")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(" "))])"""
+    )
+    return [tuple(v) for v in found if v[1] in impacts]

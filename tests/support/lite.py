@@ -152,12 +152,16 @@ def kernel_status(page):
 def run_notebook(page, url, name, timeout=240, screenshot=None, navigate=True):
     """Open name in JupyterLite at url, run all cells, and return a Run with the DOM's outputs.
 
-    navigate=False: the page is already on its way there (a reader clicked "Run in your browser").
+    It opens the way a reader does, from the notebook's page, so that only that notebook opens
+    (the notebooks opened before it in the same browser are not restored beside it); times count
+    from the click. navigate=False: the page is already on its way there.
     """
     run = Run()
+    if navigate:  # as a reader does: "Run in your browser" on the notebook's page
+        page.goto(f"{url}notebooks/{Path(name).stem}.html")
     started = time.monotonic()
     if navigate:
-        page.goto(f"{url}lite/lab/index.html?path={name}")
+        page.click(".site-launch a.site-primary")
     page.wait_for_selector(
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell", timeout=timeout * 1000
     )
@@ -211,3 +215,21 @@ def tracebacks(run):
         for mime, text in cell
         if TRACEBACK.search(text)
     ]
+
+
+def open_from_page(page, url, notebook, timeout=240):
+    """Click "Run in your browser" on a notebook's page; (seconds to kernel idle, notebook tabs open).
+
+    The clock starts at the click, as a reader's wait does.
+    """
+    page.goto(f"{url}notebooks/{Path(notebook).stem}.html")
+    started = time.monotonic()
+    page.click(".site-launch a.site-primary")
+    page.wait_for_selector(f"{VISIBLE} .jp-CodeCell", timeout=timeout * 1000)
+    while kernel_status(page) != "idle":
+        if time.monotonic() > started + timeout:
+            raise TimeoutError(f"{notebook}: the kernel was not idle after {timeout} s")
+        page.wait_for_timeout(100)
+    seconds = time.monotonic() - started
+    tabs = page.locator(".jp-NotebookPanel").count()
+    return seconds, tabs

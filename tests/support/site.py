@@ -70,3 +70,21 @@ def site_url(built_site):
 def site_url_full(built_site_full):
     """The site with the full notebooks in the browser, served on 127.0.0.1."""
     yield from serving_site(built_site_full)
+
+
+def show_diagrams(tab, timeout=30_000):
+    """Bring each Mermaid diagram near the screen in turn, as a reader scrolling down would (they are
+    drawn as they come near), and wait until every one is drawn."""
+    blocks = tab.locator(".jp-Mermaid")
+    if not blocks.count():
+        return
+    for i in range(blocks.count()):
+        blocks.nth(i).scroll_into_view_if_needed()
+        tab.wait_for_function(
+            "i => document.querySelectorAll('.jp-Mermaid')[i].matches("
+            "'.jp-RenderedMermaid, .site-mermaid-error')",
+            arg=i,
+            timeout=timeout,
+        )
+    tab.wait_for_selector("body[data-diagrams='drawn']", state="attached", timeout=timeout)
+    tab.evaluate("() => window.scrollTo(0, 0)")

@@ -289,11 +289,42 @@ def write_lock(folder, pyodide_lock):
     return lock
 
 
+#: The kernel's own wheels, from jupyterlite-pyodide-kernel's extension. Listed in the Pyodide lock
+#: beside the tutorial's, they load with it in one parallel batch when Pyodide starts, instead of
+#: one `piplite.install` after another once it has started (the kernel skips those it finds
+#: preloaded).
+KERNEL_WHEELS = ("piplite", "ipykernel", "pyodide_kernel")
+
+#: What the kernel loads as Pyodide starts: the packages the kernel itself needs (the names its
+#: worker checks before installing them one by one), and the tutorial's package with every
+#: dependency the notebooks import.
+PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython",
+           "sms-cookies")  # fmt: skip
+
+
+#: JupyterLab's settings in the browser: closing a notebook's tab shuts its kernel down, so the
+#: Pythons of notebooks the learner left do not keep running beside the one in use.
+SETTINGS_OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True}}
+
+
+def kernel_wheels(target):
+    """Copy the kernel's own wheels (piplite, the ipykernel shim, pyodide-kernel) into target."""
+    pypi = (
+        TOOLS / "share" / "jupyter" / "labextensions" / "@jupyterlite" / "pyodide-kernel-extension"
+        / "static" / "pypi"
+    )  # fmt: skip
+    for name in KERNEL_WHEELS:
+        wheels = sorted(pypi.glob(f"{name}-*-none-any.whl"))
+        if len(wheels) != 1:
+            sys.exit(f"expected one {name} wheel in {pypi}, found {len(wheels)}")
+        shutil.copy2(wheels[0], target / wheels[0].name)
+
+
 def lite_config():
-    """jupyter-lite.json: never ask PyPI, and load the tutorial's package when the kernel starts."""
+    """jupyter-lite.json: never ask PyPI, and preload the kernel and the tutorial as Pyodide starts."""
     kernel = {
         "disablePyPIFallback": True,
-        "loadPyodideOptions": {"packages": ["sms-cookies"]},
+        "loadPyodideOptions": {"packages": list(PRELOAD)},
     }
     return {
         "jupyter-lite-schema-version": 0,
@@ -319,8 +350,11 @@ def build_lite(cache, output, contents, project=ROOT):
             shutil.copy2(whl, pyodide / whl.name)
         slim.slim_wheels(pyodide)
         own_wheel(pyodide, project)
+        tools_python()  # the kernel's wheels come with the build tools
+        kernel_wheels(pyodide)
         write_lock(pyodide, runtime / "pyodide-lock.json")
         (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=1))
+        (lite_dir / "overrides.json").write_text(json.dumps(SETTINGS_OVERRIDES, indent=1))
         shutil.rmtree(output, ignore_errors=True)
         jupyter = tools_python().with_name("jupyter")
         run(jupyter, "lite", "build", "--lite-dir", lite_dir, "--contents", contents,

@@ -18,7 +18,9 @@ from pathlib import Path
 import jinja2
 import mistune
 import nbformat
+import tinycss2
 from markupsafe import Markup
+from mistune.plugins.table import render_table_cell
 from nbconvert import HTMLExporter
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -29,6 +31,7 @@ from tools.links import Links, read_project
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 DOCS = ("instructor-guide", "troubleshooting", "cheat-sheet")
 
 #: What needs a real Python, for the notebooks that cannot run fully in Pyodide (no threads, sockets
@@ -157,11 +160,166 @@ def notebook_pages(notebooks, repo):
             "next": i + 1 < len(notebooks)
             and {"href": Path(notebooks[i + 1].page).name, "label": label(notebooks[i + 1])},
         }
-        site = {"root": "../", **launch_links(notebook, repo), **pager}
+        site = {
+            "root": "../",
+            "description": notebook_description(nb, notebook),
+            **launch_links(notebook, repo),
+            **pager,
+        }
+        drop_notebook_pager(nb)
         body, _ = exporter.from_notebook_node(nb, resources={"site": site})
         body = exact_mermaid(body, nb)
-        pages[notebook.page] = rewrite_links(body, "notebooks", "notebooks", repo)
+        body = scroll_boxes(rewrite_links(body, "notebooks", "notebooks", repo))
+        pages[notebook.page] = body
     return pages
+
+
+#: The prev | Index | next line that ends each notebook; the page has the site's own pager instead.
+NOTEBOOK_PAGER = re.compile(
+    r"\n+---\n+[^\n]*\[Index\]\(00-start-here\.ipynb#The-series\)[^\n]*\s*$"
+)
+
+
+def drop_notebook_pager(nb):
+    """Take the notebook's own prev | Index | next line off its last cell: one pager per page."""
+    for cell in reversed(nb.cells):
+        if cell.cell_type == "markdown":
+            cell.source = NOTEBOOK_PAGER.sub("", cell.source)
+            return
+
+
+def notebook_description(nb, notebook):
+    """A notebook page's meta description: its "What you'll build" sentence."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    found = re.search(r"\*\*What you'll build:\*\*\s*(.+)", text)
+    what = plain(found.group(1)) if found else notebook.what
+    return f"{notebook.title}. What you'll build: {what}"
+
+
+def doc_description(text):
+    """A doc page's meta description: its first paragraph, else its title and section headings."""
+    title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
+    for block in text.split("\n\n")[1:]:
+        block = block.strip()
+        if block and not re.match(r"[#|`>\-*<!\d]", block):
+            return plain(block)
+        if block.startswith("#"):
+            break  # the first section starts: no lead paragraph
+    sections = re.findall(r"^##\s+(.+)$", text, flags=re.M)
+    return plain(f"{title}: " + ", ".join(sections) + ".")
+
+
+def plain(markdown_text, limit=300):
+    """Markdown as one line of plain text (for a meta description), cut at a word."""
+    text = re.sub(r"<[^>]+>", "", mistune.html(markdown_text))
+    text = " ".join(html.unescape(text).split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def scroll_boxes(body):
+    """Put every table in a box of its own that scrolls sideways, so the page never does."""
+    return re.sub(r"(<table\b.*?</table>)", r'<div class="site-scroll">\1</div>', body, flags=re.S)
+
+
+#: Classes the site's script gives the notebook pages after they load (site.js).
+SCRIPT_CLASSES = {"jp-RenderedMermaid", "site-mermaid-error", "site-diagram"}
+
+
+def used_css(css, pages_html):
+    """JupyterLab's style trimmed to what the pages use: rules for classes no page has, and custom
+    properties no kept rule reads, are left out (a notebook page's style drops from 260 to about
+    60 kB, and the page paints sooner)."""
+    used = SCRIPT_CLASSES | {
+        name for found in re.findall(r'class="([^"]*)"', pages_html) for name in found.split()
+    }
+
+    def wanted(rule):
+        for selector in tinycss2.serialize(rule.prelude).split(","):
+            selector = re.sub(r":not\([^)]*\)", "", selector)  # an absent class there still matches
+            if all(name in used for name in re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selector)):
+                return True
+        return False
+
+    def kept(rules):
+        for rule in rules:
+            if rule.type == "qualified-rule" and wanted(rule):
+                yield rule.prelude, tinycss2.parse_blocks_contents(rule.content)
+            elif rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content:
+                inner = list(kept(tinycss2.parse_rule_list(rule.content, True, True)))
+                if inner:
+                    yield ("@media", rule.prelude), inner
+
+    tree = list(kept(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)))
+
+    def declarations(tree):
+        for prelude, body in tree:
+            if isinstance(prelude, tuple):
+                yield from declarations(body)
+            else:
+                yield from (d for d in body if d.type == "declaration")
+
+    reads = re.compile(r"var\(\s*(--[\w-]+)")
+    defined = {}
+    for declaration in declarations(tree):
+        if declaration.name.startswith("--"):
+            defined.setdefault(declaration.name, []).append(tinycss2.serialize(declaration.value))
+    needed = set(reads.findall(pages_html + (STATIC / "site.css").read_text(encoding="utf-8")))
+    for declaration in declarations(tree):
+        if not declaration.name.startswith("--"):
+            needed.update(reads.findall(tinycss2.serialize(declaration.value)))
+    pending = list(needed)
+    while pending:  # custom properties that read other custom properties
+        for value in defined.get(pending.pop(), []):
+            for name in reads.findall(value):
+                if name not in needed:
+                    needed.add(name)
+                    pending.append(name)
+
+    def text(tree):
+        lines = []
+        for prelude, body in tree:
+            if isinstance(prelude, tuple):
+                lines.append(
+                    f"@media {tinycss2.serialize(prelude[1]).strip()} {{\n{text(body)}\n}}"
+                )
+                continue
+            kept = [
+                f"  {d.name}: {tinycss2.serialize(d.value).strip()}"
+                + (" !important" if d.important else "")
+                for d in body
+                if d.type == "declaration" and (not d.name.startswith("--") or d.name in needed)
+            ]
+            if kept:
+                lines.append(
+                    f"{tinycss2.serialize(prelude).strip()} {{\n" + ";\n".join(kept) + ";\n}"
+                )
+        return "\n".join(lines)
+
+    return text(tree) + "\n"
+
+
+def shared_notebook_css(pages, out):
+    """Move the JupyterLab style every notebook page inlines into one cached file, linked instead."""
+    style = re.compile(r'<style type="text/css">.*?</style>\s*', flags=re.S)
+    heads = {path: text.split("</head>", 1)[0] for path, text in pages.items()}
+    blocks = {path: style.findall(head) for path, head in heads.items()}
+    first = next(iter(blocks.values()))
+    if not first or any(found != first for found in blocks.values()):
+        return pages  # not the same on every page: leave them inline
+    css = "\n".join(re.sub(r"^<style[^>]*>|</style>\s*$", "", block) for block in first)
+    css = used_css(css, style.sub("", "\n".join(pages.values())))
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    (out / "assets" / "notebook.css").write_text(css, encoding="utf-8")
+    link = '<link rel="stylesheet" href="../assets/notebook.css">\n'
+    result = {}
+    for path, text in pages.items():
+        head, rest = text.split("</head>", 1)
+        head = style.sub("", head, count=len(first))
+        head = re.sub(r"(?=<link\b)", lambda _: link, head, count=1)  # before the site's own CSS
+        result[path] = head + "</head>" + rest
+    return result
 
 
 def exact_mermaid(body, nb):
@@ -217,6 +375,18 @@ class SiteRenderer(mistune.HTMLRenderer):
         anchor = slug(text, self.seen)
         return f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a></h{level}>\n'
 
+    def link(self, text, url, title=None):
+        """A link, except a placeholder address such as https://…/sms, which stays text."""
+        if "…" in url or "%E2%80%A6" in url.upper():
+            return text
+        return super().link(text, url, title)
+
+    def table_cell(self, text, align=None, head=False):
+        """A table cell; an empty corner cell of the header row is a plain cell, not a header."""
+        if head and not text.strip():
+            return "<td></td>\n"
+        return render_table_cell(self, text, align=align, head=head)
+
     def block_code(self, code, info=None):
         language = (info or "").split()[0] if info else ""
         if language == "mermaid":
@@ -235,12 +405,13 @@ def markdown(text):
     )(text)
 
 
-def page(environment, title, body, root, scripts=()):
+def page(environment, title, body, root, description, scripts=()):
     """A page of the site (home, docs, search) around body."""
     template = environment.get_template("page.html.j2")
     return template.render(
         # body is HTML made here from the repository's own files.
         title=title,
+        description=description,
         body=Markup(body),  # noqa: S704
         resources={"site": {"root": root}},
         scripts=scripts,
@@ -253,8 +424,8 @@ def doc_pages(environment, repo, source=ROOT):
     for name in DOCS:
         text = (source / "docs" / f"{name}.md").read_text(encoding="utf-8")
         title = re.search(r"^#\s+(.+)$", text, flags=re.M).group(1).strip()
-        body = rewrite_links(markdown(text), "docs", "docs", repo)
-        pages[f"docs/{name}.html"] = page(environment, title, body, "../")
+        body = scroll_boxes(rewrite_links(markdown(text), "docs", "docs", repo))
+        pages[f"docs/{name}.html"] = page(environment, title, body, "../", doc_description(text))
     return pages
 
 
@@ -304,21 +475,24 @@ and serving this site to a room.</li>
 <li><a href="docs/cheat-sheet.html">Cheat sheet</a>: the cookie flow, the counter, the commands.</li>
 </ul>
 """
-    return page(environment, "Turn separate text messages into a conversation", body, "")
+    title = "Turn separate text messages into a conversation"
+    return page(environment, title, scroll_boxes(body), "", plain(lead.split("\n\n")[0].strip()))
 
 
 def search_page(environment):
     """The search page: the results are found in the browser from the index."""
     body = """
 <h1 id="search">Search</h1>
-<form class="site-search-big" action="search.html" method="get" role="search">
-  <input type="search" name="q" id="search-query" aria-label="Search the site" autofocus>
+<form class="site-search-big" action="search.html" method="get" role="search"
+  aria-label="Search again">
+  <input type="search" name="q" id="search-query" aria-label="Search the notebooks and guides">
   <button type="submit">Search</button>
 </form>
-<p id="search-summary"></p>
+<p id="search-summary" aria-live="polite"></p>
 <ol id="search-results"></ol>
 """
-    return page(environment, "Search", body, "", scripts=("assets/search-index.js",))
+    description = "Search every notebook of sms-cookies, the instructor guide, troubleshooting and the cheat sheet."
+    return page(environment, "Search", body, "", description, scripts=("assets/search-index.js",))
 
 
 class SectionText(HTMLParser):
@@ -326,34 +500,46 @@ class SectionText(HTMLParser):
 
     HEADINGS = {"h1", "h2", "h3"}
     SKIP = {"script", "style", "svg"}
+    #: What a reader does not search for: JupyterLab's In [n]: / Out[n]: prompts, a diagram's
+    #: Mermaid source (the drawing is what they see), the solutions and the Colab-only cell.
+    SKIP_CLASSES = {"jp-InputPrompt", "jp-OutputPrompt", "mermaid", "site-solution", "site-colab"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.sections = []
         self.depth_main = 0
-        self.skipping = 0
+        self.skip_tag = None
+        self.skip_depth = 0
         self.heading = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "main":
+        if self.skip_tag is not None:
+            self.skip_depth += tag == self.skip_tag
+            return
+        classes = set((attrs.get("class") or "").split())
+        if tag in self.SKIP or classes & self.SKIP_CLASSES:
+            self.skip_tag, self.skip_depth = tag, 1
+        elif tag == "main":
             self.depth_main += 1
-        elif tag in self.SKIP:
-            self.skipping += 1
         elif tag in self.HEADINGS and self.depth_main and attrs.get("id"):
             self.heading = {"id": attrs["id"], "title": "", "text": ""}
             self.sections.append(self.heading)
 
     def handle_endtag(self, tag):
-        if tag == "main":
+        if self.skip_tag is not None:
+            self.skip_depth -= tag == self.skip_tag
+            if not self.skip_depth:
+                self.skip_tag = None
+        elif tag == "main":
             self.depth_main -= 1
-        elif tag in self.SKIP:
-            self.skipping -= 1
         elif tag in self.HEADINGS:
             self.heading = None
+        elif self.depth_main and tag in ("p", "div", "pre", "li", "td", "th", "tr"):
+            self.handle_data(" ")  # a block ends: its words do not run into the next block's
 
     def handle_data(self, data):
-        if not self.depth_main or self.skipping or not self.sections:
+        if not self.depth_main or self.skip_tag is not None or not self.sections:
             return
         data = data.replace("¶", "")
         if self.heading is not None:
@@ -390,7 +576,7 @@ def build_pages(out, source=ROOT):
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
-    pages = notebook_pages(notebooks, repo)
+    pages = shared_notebook_css(notebook_pages(notebooks, repo), out)
     pages.update(doc_pages(environment, repo, source))
     pages["index.html"] = home_page(environment, notebooks, repo, source)
     for path, text in pages.items():

@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from companion_app.app.activity import RecentRequests
 from companion_app.app.counter import bp as webhook_bp
 from companion_app.app.directory import bp as directory_bp
-from companion_app.app.sessions import CachedSessionInterface, RedisSessionInterface
+from companion_app.app.sessions import CachedSessionInterface, server_side_sessions
 from companion_app.app.store import DEFAULT_STORE_URL
 from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
 from companion_app.settings import DEFAULT_CALLERS, load_settings
@@ -125,7 +125,8 @@ def create_app(test_config=None):
         STORE_URL=DEFAULT_STORE_URL,
         STORE_LIFETIME=SESSION_LIFETIME,
         STORE_CLOCK=None,
-        # redis://…: server-side sessions (the cookie holds only an id); None: the signed cookie.
+        # redis://… (or sqlite:///sessions.db on one machine): server-side sessions, the cookie
+        # holds only an id; None: the signed cookie.
         SESSION_STORE_URL=None,
     )
     env_file = (test_config or {}).get("ENV_FILE", app.config["ENV_FILE"])
@@ -146,7 +147,7 @@ def create_app(test_config=None):
             "Anyone who finds this URL can post to it."
         )
     if app.config["SESSION_STORE_URL"]:
-        app.session_interface = RedisSessionInterface(app.config["SESSION_STORE_URL"])
+        app.session_interface = server_side_sessions(app.config["SESSION_STORE_URL"])
     if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
     app.wsgi_app = RequestGuard(app.wsgi_app, limit=app.config["MAX_BODY_BYTES"])

@@ -14,14 +14,14 @@ import secrets
 import sys
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app.app.activity import RecentRequests
 from companion_app.app.counter import bp as webhook_bp
 from companion_app.app.directory import bp as directory_bp
 from companion_app.app.sessions import CachedSessionInterface, server_side_sessions
-from companion_app.app.store import DEFAULT_STORE_URL
+from companion_app.app.store import DEFAULT_STORE_URL, StoreUnavailable
 from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
 from companion_app.settings import DEFAULT_CALLERS, load_settings
 
@@ -101,6 +101,13 @@ class CompanionFlask(Flask):
 
         options.setdefault("request_handler", RequestHandler)
         super().run(host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+    def log_exception(self, exc_info):
+        """A shared store that is down in one line (the 503 says the rest), else Flask's traceback."""
+        if isinstance(exc_info[1], StoreUnavailable):
+            self.logger.error("%s %s: %s", request.method, request.path, exc_info[1])
+            return
+        super().log_exception(exc_info)
 
 
 def create_app(test_config=None):

@@ -188,7 +188,13 @@ class RedisSessionInterface(SessionInterface):
         return ServerSideSession(sid=secrets.token_urlsafe(32), new=True)
 
     def save_session(self, app, session, response):
-        """Write the state back with a fresh 4-hour expiry and send the id in the cookie."""
+        """Write the state back with a fresh 4-hour expiry and send the id in the cookie.
+
+        A failed request (5xx, such as the 503 of a store that is down) saves nothing: the message
+        was not handled, and Flask would only call this again on the way out of its error handler.
+        """
+        if response.status_code >= 500:
+            return
         name, domain, path = (
             self.get_cookie_name(app),
             self.get_cookie_domain(app),

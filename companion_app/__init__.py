@@ -14,14 +14,14 @@ import secrets
 import sys
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from companion_app.app.activity import RecentRequests
 from companion_app.app.counter import bp as webhook_bp
 from companion_app.app.directory import bp as directory_bp
-from companion_app.app.sessions import CachedSessionInterface, RedisSessionInterface
-from companion_app.app.store import DEFAULT_STORE_URL
+from companion_app.app.sessions import CachedSessionInterface, server_side_sessions
+from companion_app.app.store import DEFAULT_STORE_URL, StoreUnavailable
 from companion_app.serving.framing import MAX_BODY_BYTES, RequestGuard
 from companion_app.settings import DEFAULT_CALLERS, load_settings
 
@@ -102,6 +102,13 @@ class CompanionFlask(Flask):
         options.setdefault("request_handler", RequestHandler)
         super().run(host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 
+    def log_exception(self, exc_info):
+        """A shared store that is down in one line (the 503 says the rest), else Flask's traceback."""
+        if isinstance(exc_info[1], StoreUnavailable):
+            self.logger.error("%s %s: %s", request.method, request.path, exc_info[1])
+            return
+        super().log_exception(exc_info)
+
 
 def create_app(test_config=None):
     """Build the webhook app: safe defaults, then the environment (and .env), then test_config."""
@@ -125,7 +132,8 @@ def create_app(test_config=None):
         STORE_URL=DEFAULT_STORE_URL,
         STORE_LIFETIME=SESSION_LIFETIME,
         STORE_CLOCK=None,
-        # redis://…: server-side sessions (the cookie holds only an id); None: the signed cookie.
+        # redis://… (or sqlite:///sessions.db on one machine): server-side sessions, the cookie
+        # holds only an id; None: the signed cookie.
         SESSION_STORE_URL=None,
     )
     env_file = (test_config or {}).get("ENV_FILE", app.config["ENV_FILE"])
@@ -146,7 +154,7 @@ def create_app(test_config=None):
             "Anyone who finds this URL can post to it."
         )
     if app.config["SESSION_STORE_URL"]:
-        app.session_interface = RedisSessionInterface(app.config["SESSION_STORE_URL"])
+        app.session_interface = server_side_sessions(app.config["SESSION_STORE_URL"])
     if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
     app.wsgi_app = RequestGuard(app.wsgi_app, limit=app.config["MAX_BODY_BYTES"])

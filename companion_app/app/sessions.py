@@ -15,8 +15,11 @@ import hashlib
 import json
 import re
 import secrets
+import sqlite3
 import threading
+import time
 import zlib
+from contextlib import closing
 from urllib.parse import urlsplit
 
 from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
@@ -153,41 +156,59 @@ class RedisSessionInterface(SessionInterface):
             f"the session store at {where.scheme}://{where.hostname}:{where.port or 6379} is down"
         )
 
+    def load(self, sid):
+        """The state stored under a session id (a dict), or None when there is none."""
+        try:
+            raw = self.client.get(self.prefix + sid)
+        except self._errors as error:
+            raise self._unavailable(error) from error
+        return None if raw is None else json.loads(raw)
+
+    def store(self, sid, state, seconds):
+        """Keep state under a session id for `seconds`."""
+        try:
+            self.client.set(self.prefix + sid, json.dumps(state), ex=seconds)
+        except self._errors as error:
+            raise self._unavailable(error) from error
+
+    def drop(self, sid):
+        """Forget a session."""
+        try:
+            self.client.delete(self.prefix + sid)
+        except self._errors as error:
+            raise self._unavailable(error) from error
+
     def open_session(self, app, request):
         """The session the cookie's id names, or a new one with a new random id."""
         sid = request.cookies.get(self.get_cookie_name(app), "")
         if SESSION_ID.fullmatch(sid):
-            try:
-                raw = self.client.get(self.prefix + sid)
-            except self._errors as error:
-                raise self._unavailable(error) from error
-            if raw is not None:
-                return ServerSideSession(json.loads(raw), sid=sid)
+            state = self.load(sid)
+            if state is not None:
+                return ServerSideSession(state, sid=sid)
         return ServerSideSession(sid=secrets.token_urlsafe(32), new=True)
 
     def save_session(self, app, session, response):
-        """Write the state back with a fresh 4-hour expiry and send the id in the cookie."""
+        """Write the state back with a fresh 4-hour expiry and send the id in the cookie.
+
+        A failed request (5xx, such as the 503 of a store that is down) saves nothing: the message
+        was not handled, and Flask would only call this again on the way out of its error handler.
+        """
+        if response.status_code >= 500:
+            return
         name, domain, path = (
             self.get_cookie_name(app),
             self.get_cookie_domain(app),
             self.get_cookie_path(app),
         )
-        try:
-            if not session:
-                if session.modified and not session.new:
-                    self.client.delete(self.prefix + session.sid)
-                    response.delete_cookie(name, domain=domain, path=path)
-                return
-            if not (session.modified or self.should_set_cookie(app, session)):
-                return
-            lifetime = app.permanent_session_lifetime
-            self.client.set(
-                self.prefix + session.sid,
-                json.dumps(dict(session)),
-                ex=max(1, round(lifetime.total_seconds())),
-            )
-        except self._errors as error:
-            raise self._unavailable(error) from error
+        if not session:
+            if session.modified and not session.new:
+                self.drop(session.sid)
+                response.delete_cookie(name, domain=domain, path=path)
+            return
+        if not (session.modified or self.should_set_cookie(app, session)):
+            return
+        lifetime = app.permanent_session_lifetime
+        self.store(session.sid, dict(session), max(1, round(lifetime.total_seconds())))
         response.set_cookie(
             name,
             session.sid,
@@ -200,3 +221,57 @@ class RedisSessionInterface(SessionInterface):
             partitioned=self.get_cookie_partitioned(app),
         )
         response.vary.add("Cookie")
+
+
+class SQLiteSessionInterface(RedisSessionInterface):
+    """RedisSessionInterface's server-side sessions kept in a SQLite file: one machine's hosts only.
+
+    SESSION_STORE_URL=sqlite:///sessions.db. The same random id in the cookie and the same JSON
+    state with the same lifetime, in a table (id, state, expires); for hosts that share a folder,
+    or a learner without redis-server. Expired rows are skipped on reading and replaced on writing.
+    """
+
+    def __init__(self, url):
+        self.url, self.prefix = url, ""
+        self.path = url[len("sqlite:///") :]
+        if not url.startswith("sqlite:///") or not self.path:
+            raise ValueError(
+                f"SESSION_STORE_URL {url!r}: write a SQLite file as sqlite:///sessions.db"
+            )
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS sessions "
+                "(sid TEXT PRIMARY KEY, state TEXT NOT NULL, expires REAL NOT NULL)"
+            )
+
+    def _connect(self):
+        return sqlite3.connect(self.path, timeout=60, isolation_level=None)
+
+    def load(self, sid):
+        """The state stored under a session id (a dict), or None when there is none or it expired."""
+        with closing(self._connect()) as db:
+            row = db.execute(
+                "SELECT state FROM sessions WHERE sid = ? AND expires > ?", (sid, time.time())
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def store(self, sid, state, seconds):
+        """Keep state under a session id for `seconds`."""
+        with closing(self._connect()) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)",
+                (sid, json.dumps(state), time.time() + seconds),
+            )
+
+    def drop(self, sid):
+        """Forget a session."""
+        with closing(self._connect()) as db:
+            db.execute("DELETE FROM sessions WHERE sid = ?", (sid,))
+
+
+def server_side_sessions(url):
+    """The session interface a SESSION_STORE_URL names: redis://… or sqlite:///sessions.db."""
+    if url.startswith("sqlite:"):
+        return SQLiteSessionInterface(url)
+    return RedisSessionInterface(url)

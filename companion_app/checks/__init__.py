@@ -19,6 +19,7 @@ from companion_app.checks.nb04_tunnel import (
 from companion_app.checks.nb05_verify import check_comparison_catches, check_edge_script
 from companion_app.checks.nb06_directory import check_directory_help, check_directory_more
 from companion_app.checks.nb07_store import check_day_long_store
+from companion_app.checks.nb08_hosts import check_shared_store_host
 from companion_app.checks.verdict import Verdict, check_app
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "check_reset_command",
     "check_same_signature",
     "check_secret_key",
+    "check_shared_store_host",
     "check_shout_webhook",
     "explain_missing_answers",
     "follow_cells",

@@ -131,6 +131,7 @@ ANSWER_NAMES = frozenset(
         "help_app",
         "more_app",
         "make_day_app",
+        "make_host",
     }
 )
 

@@ -18,6 +18,8 @@
   MessageSid record).
 
 Each part says in one sentence what to install when the system lacks it (``missing()``).
+``SMS_COOKIES_NO_SYSTEM_SERVERS=1`` in the environment makes redis-server and nginx count as
+missing even when installed, to run (and test) the notebook the way a learner without them sees it.
 """
 
 import contextlib
@@ -47,6 +49,9 @@ REDIS_PY_MISSING = (
     '(pip install -e ".[production]") to run this part.'
 )
 
+#: Set to 1: behave as if redis-server and nginx were not installed.
+NO_SYSTEM_SERVERS = "SMS_COOKIES_NO_SYSTEM_SERVERS"
+
 #: Where Debian puts nginx (often not on a normal user's PATH).
 NGINX_PLACES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/opt/homebrew/bin/nginx")
 
@@ -60,13 +65,21 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def _no_system_servers():
+    return os.environ.get(NO_SYSTEM_SERVERS, "") not in ("", "0")
+
+
 def redis_server_path():
-    """The redis-server program, or None."""
+    """The redis-server program, or None (also when SMS_COOKIES_NO_SYSTEM_SERVERS=1)."""
+    if _no_system_servers():
+        return None
     return shutil.which("redis-server")
 
 
 def nginx_path():
-    """The nginx program (PATH, then where systems install it), or None."""
+    """The nginx program (PATH, then where systems install it), or None (also when switched off)."""
+    if _no_system_servers():
+        return None
     found = shutil.which("nginx")
     if found:
         return found

@@ -33,6 +33,8 @@ class Delivery:
     error: DeliveryError | None = None
     requests: list = field(default_factory=list)
     http_status: int | None = None
+    #: The headers of the last HTTP response (werkzeug Headers), or None when none came.
+    http_headers: object = None
 
     @property
     def status(self):

@@ -246,6 +246,7 @@ class TwilioSimulator:
             if isinstance(response, DeliveryError):
                 return response, url
             delivery.http_status = response.status
+            delivery.http_headers = response.headers
             if response.status >= 400:
                 return DeliveryError(11200, f"the webhook answered HTTP {response.status}"), url
             set_cookies = response.headers.getlist("Set-Cookie")

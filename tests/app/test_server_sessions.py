@@ -113,3 +113,14 @@ def test_redis_down_is_a_503_with_retry_after(redis_server, redis_url):
     assert response.get_data(as_text=True) == (
         "The conversation store is unavailable, so this message was not counted.\n"
     )
+
+
+def test_redis_down_is_one_log_line_not_a_traceback(redis_server, redis_url, caplog):
+    client = counter_app(SESSION_STORE_URL=redis_url, TESTING=False).test_client()
+    redis_server.stop()
+    with caplog.at_level("ERROR", logger="companion_app"):
+        assert text(client).status_code == 503
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"POST /sms: the session store at {redis_url.rsplit('/', 1)[0]} is down"
+    ]
+    assert "Traceback" not in caplog.text

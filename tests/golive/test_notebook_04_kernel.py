@@ -214,3 +214,39 @@ def test_a_refused_token_is_in_no_saved_output(live_settings, kernel, token, cod
         assert token not in stream(outputs, "stderr"), (source, outputs)
     assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
     assert number_record.load(NUMBER) is None
+
+
+def test_a_kernel_killed_outright_then_the_notebook_again(live_settings, kernel):
+    """SIGKILL leaves the number pointed and the agent running: the next run says and fixes what it can."""
+    first = kernel()
+    public = run_until_live(first, [])
+    process = first.manager.provisioner.process
+    dead = process.pid
+    process.kill()  # SIGKILL: no atexit, nothing restored
+    process.wait()
+    first.client.stop_channels()
+    assert live_settings.twilio.webhook(NUMBER) == (public, "POST")
+    agent = int((number_record.state_dir() / "ngrok-agent.pid").read_text())
+    assert number_record.process_alive(agent)
+
+    second = kernel()
+    everything = [(source, second.run(source)) for source in code_cells()]
+    said = {source: " ".join(stream(outputs).split()) for source, outputs in everything}
+    cells = code_cells()
+    left_running = (
+        f"An ngrok agent that an earlier session started is still running on this computer "
+        f"(process {agent}), and your ngrok account allows one at a time (ERR_NGROK_108): stop "
+        f"it (`kill {agent}`, or end it in the Task Manager), then try again."
+    )
+    assert left_running in said[cells[index(cells, 'ngrok.connect(port, "http")')]]
+    went_live = said[cells[index(cells, GO_LIVE)]]
+    assert went_live.startswith(
+        f"An earlier session (process {dead}) ended without putting {NUMBER} back: restored it, "
+        f"its SMS webhook is {OLD_URL} (GET) again."
+    ), went_live
+    assert f"2. {left_running} Carrying on locally at" in went_live, went_live
+    for source, outputs in everything:
+        assert_clean(outputs, AUTH_TOKEN, NGROK_TOKEN)
+        assert stream(outputs, "stderr") == "", (source, outputs)
+    assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
+    assert number_record.load(NUMBER) is None

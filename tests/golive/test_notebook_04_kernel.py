@@ -21,7 +21,8 @@ from twilio.request_validator import RequestValidator
 
 from companion_app.golive import number_record
 from companion_app.settings import ENV_FILE_VARIABLE, OFFLINE_SWITCH
-from tests.golive.conftest import AUTH_TOKEN, NGROK_TOKEN, NUMBER, OLD_URL
+from tests.golive.conftest import ACCOUNT_SID, AUTH_TOKEN, NGROK_TOKEN, NUMBER, OLD_URL
+from tests.golive.test_killed_outright import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -248,5 +249,59 @@ def test_a_kernel_killed_outright_then_the_notebook_again(live_settings, kernel)
     for source, outputs in everything:
         assert_clean(outputs, AUTH_TOKEN, NGROK_TOKEN)
         assert stream(outputs, "stderr") == "", (source, outputs)
+    assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
+    assert number_record.load(NUMBER) is None
+
+
+@pytest.mark.parametrize(
+    ("credentials", "expected"),
+    [
+        (
+            (ACCOUNT_SID, "wrong" * 6),
+            "Twilio refused the credentials while {doing} (401): check TWILIO_ACCOUNT_SID and "
+            "TWILIO_AUTH_TOKEN (the live ones, from https://console.twilio.com).",
+        ),
+        (
+            ("AC" + "f" * 32, "test" * 8),
+            "Twilio did not allow {doing} (403): test credentials cannot manage numbers; use the "
+            "live TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.",
+        ),
+    ],
+    ids=["wrong-credentials", "test-credentials"],
+)
+def test_refused_twilio_credentials_in_every_cell(live_settings, kernel, credentials, expected):
+    live_settings.twilio.test_credentials = ("AC" + "f" * 32, "test" * 8)
+    sid, token = credentials
+    running = kernel(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token)
+    everything = [(source, running.run(source)) for source in code_cells()]
+    said = {source: " ".join(stream(outputs).split()) for source, outputs in everything}
+    cells = code_cells()
+    looked_up = said[cells[index(cells, "client.incoming_phone_numbers.list(")]]
+    assert looked_up == expected.format(doing="looking up your number"), looked_up
+    went_live = said[cells[index(cells, GO_LIVE)]]
+    assert "2. Opened an ngrok tunnel: https://" in went_live, went_live
+    assert "3. " + expected.format(doing="looking up your numbers") in went_live, went_live
+    for source, outputs in everything:
+        assert_clean(outputs, token, NGROK_TOKEN)
+        assert stream(outputs, "stderr") == "", (source, outputs)
+    assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
+    assert number_record.load(NUMBER) is None
+
+
+def test_twilio_down_at_the_clean_up_keeps_the_record_for_restore_number(live_settings, kernel):
+    running = kernel()
+    public = run_until_live(running, [])
+    live_settings.twilio.fail += [("update", 503), ("fetch", 503)]
+    cells = code_cells()
+    said = " ".join(stream(running.run(cells[index(cells, CLEAN_UP)])).split())
+    assert "its old webhook" in said and "python -m companion_app restore-number" in said, said
+    assert "Traceback" not in said
+    assert live_settings.twilio.webhook(NUMBER) == (public, "POST")
+    assert number_record.load(NUMBER) is not None
+    running.shut_down()
+    assert number_record.load(NUMBER) is not None  # kept until Twilio confirms a restore
+    code, out, err = run_cli("restore-number")  # what the sentence said to run
+    assert (code, err) == (0, ""), out + err
+    assert out == f"Restored {NUMBER}: its SMS webhook is {OLD_URL} (GET) again.\n"
     assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
     assert number_record.load(NUMBER) is None

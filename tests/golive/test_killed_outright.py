@@ -11,7 +11,7 @@ import pytest
 
 from companion_app.golive import number_record
 from tests.golive.conftest import AUTH_TOKEN, NGROK_TOKEN, NUMBER, OLD_URL
-from tests.golive.test_network_edge import no_secret, read_until, start_cli
+from tests.golive.test_network_edge import no_secret, read_until, start_cli, the_rest
 from tests.support.browser import free_port
 
 pytestmark = pytest.mark.slow
@@ -66,18 +66,6 @@ def run_cli(*args, timeout=60):
         check=False,
     )
     return done.returncode, done.stdout, done.stderr
-
-
-def the_rest(child, timeout=30):
-    """What the child prints until it ends (communicate(timeout=) would skip the read-ahead)."""
-    import threading
-
-    rest = []
-    reader = threading.Thread(target=lambda: rest.append(child.stdout.read()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    child.wait(timeout)
-    return "".join(rest)
 
 
 def test_restore_number_puts_back_what_a_killed_session_left(live_settings, killed):

@@ -13,8 +13,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.golive.conftest import ACCOUNT_SID, AUTH_TOKEN, NGROK_TOKEN, NUMBER, OLD_URL
-from tests.golive.test_killed_outright import the_rest
-from tests.golive.test_network_edge import no_secret, read_until, start_cli
+from tests.golive.test_network_edge import no_secret, read_until, start_cli, the_rest
 from tests.support.browser import free_port
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,9 @@ edge is a stand-in (tests/golive/conftest.py). SIGKILL gives the process no chan
 number: its record stays on disk, and the ngrok agent it started outlives it.
 """
 
+import os
 import signal
+import time
 
 import pytest
 
@@ -114,3 +116,32 @@ def test_the_next_serve_tunnel_restores_first_then_names_the_agent_left_running(
     assert "Ctrl-C stops it all (and restores the number)." in words, shown
     assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
     assert child.returncode in (0, 130), shown
+
+
+def test_the_fix_the_sentence_names_works(live_settings, killed):
+    """`kill PID` as the ERR_NGROK_108 sentence says, then `serve --tunnel` goes live again."""
+    _, old_public, agent = killed
+    os.kill(agent, signal.SIGTERM)  # what `kill PID` sends
+    for _ in range(100):
+        if not number_record.process_alive(agent):
+            break
+        time.sleep(0.1)
+    child = start_cli("serve", "--tunnel", "--port", str(free_port()))
+    lines = []
+    try:
+        read_until(child, "4. Text", lines)
+        public = next(w for line in lines for w in line.split() if ".ngrok-free.app/sms" in w)
+        assert public != old_public
+        assert live_settings.twilio.webhook(NUMBER) == (public, "POST")
+        child.send_signal(signal.SIGINT)
+        rest = the_rest(child)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    shown = "".join(lines) + rest
+    clean(shown)
+    words = what_the_learner_sees(shown)
+    assert "ERR_NGROK_108" not in words, shown
+    assert words.count(f"its SMS webhook is {OLD_URL} (GET) again.") == 2, shown  # then, now
+    assert live_settings.twilio.webhook(NUMBER) == (OLD_URL, "GET")
+    assert number_record.load(NUMBER) is None

@@ -268,6 +268,18 @@ def read_until(child, marker, lines):
     raise AssertionError("".join(lines))
 
 
+def the_rest(child, timeout=30):
+    """What the child prints until it ends (communicate(timeout=) would skip the read-ahead)."""
+    import threading
+
+    rest = []
+    reader = threading.Thread(target=lambda: rest.append(child.stdout.read()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    child.wait(timeout)
+    return "".join(rest)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_serve_tunnel_shows_the_steps_and_puts_the_number_back(live_settings, ending):
@@ -289,7 +301,7 @@ def test_serve_tunnel_shows_the_steps_and_puts_the_number_back(live_settings, en
         assert answered.status_code == 200
         read_until(child, "signature valid  status 200", lines)
         child.send_signal(getattr(signal, ending))
-        rest, _ = child.communicate(timeout=30)
+        rest = the_rest(child)
     finally:
         if child.poll() is None:
             child.kill()

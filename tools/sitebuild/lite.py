@@ -303,8 +303,13 @@ PRELOAD = ("micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi",
 
 
 #: JupyterLab's settings in the browser: closing a notebook's tab shuts its kernel down, so the
-#: Pythons of notebooks the learner left do not keep running beside the one in use.
-SETTINGS_OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True}}
+#: Pythons of notebooks the learner left do not keep running beside the one in use; and every cell
+#: is drawn (windowingMode "none"), not only those near the screen: the series' notebooks are
+#: short, the page's own search (Ctrl+F) then finds text in any cell, and a "Run All" can be
+#: followed to its last cell (with "full", cells off the screen are not in the page at all).
+SETTINGS_OVERRIDES = {
+    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True, "windowingMode": "none"}
+}
 
 
 def kernel_wheels(target):

@@ -1,5 +1,6 @@
 """Notebook 04: a webhook behind the tunnel, and a signature computed like Twilio's."""
 
+import base64
 import secrets
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from io import StringIO
@@ -233,7 +234,7 @@ def _computed_again(delivery, name="my_signature"):
     sid = "SM" + secrets.token_hex(16)
     body = f"another message {secrets.token_hex(3)}"
     namespace = dict(shell.user_ns)
-    decoy = secrets.token_urlsafe(20) + "="
+    decoy = base64.b64encode(secrets.token_bytes(20)).decode()  # shaped like an HMAC-SHA1
     with _another_message(delivery, body, sid, decoy) as sent:
         expected = RequestValidator(token).compute_signature(sent.url, dict(sent.params))
         try:

@@ -1,10 +1,14 @@
 """Notebook 07: a day-long conversation kept in a store on the server."""
 
+import functools
 import re
 import secrets
 import sys
+import sysconfig
 import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from companion_app.checks.cells import judges
 from companion_app.checks.sms import TWILIO_NUMBER, reply_of
@@ -32,14 +36,42 @@ def _simulator(app, clock):
     )
 
 
+#: Where code that is not the learner's lives: Python's own library, installed packages, this package.
+NOT_THE_LEARNERS = tuple(
+    {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+) + (str(Path(__file__).resolve().parents[1]),)
+
+
+@functools.lru_cache(maxsize=256)
+def _learners(filename):
+    """True for code the learner wrote (a notebook cell or a file of theirs)."""
+    return not filename.startswith(NOT_THE_LEARNERS) and not filename.startswith("<frozen")
+
+
+def _yield_between_lines(frame, event, arg):
+    """In the learner's code, let another thread run before every line (as a busy server may):
+    a read and a write on two lines with nothing holding the others off are then interleaved."""
+    if event == "call" and _learners(frame.f_code.co_filename):
+        return _yield_on_line
+    return None
+
+
+def _yield_on_line(frame, event, arg):
+    if event == "line":
+        time.sleep(0)
+    return _yield_on_line
+
+
 @contextmanager
 def _switching_often():
-    """Threads switch every few microseconds (as under load): a read-then-write race shows."""
+    """Threads switch every few microseconds and between any two lines of the learner's code."""
     before = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)
+    threading.settrace(_yield_between_lines)
     try:
         yield
     finally:
+        threading.settrace(None)
         sys.setswitchinterval(before)
 
 

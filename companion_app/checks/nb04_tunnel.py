@@ -219,6 +219,10 @@ def _another_message(delivery, body, sid, decoy):
         delivery.body, delivery.sid = was
 
 
+#: Set while a learner's cell runs again (a cell may call the check too).
+_RUNNING_AGAIN = []
+
+
 def _computed_again(delivery, name="my_signature"):
     """(what the learner's cell gives, the right signature, the decoy header) for a message the
     learner never saw:
@@ -227,6 +231,8 @@ def _computed_again(delivery, name="my_signature"):
     (outside IPython, no such cell, no auth token found, or the cell fails when run again)."""
     shell, source = shell_now(), defining_cell(name)
     if shell is None or source is None or getattr(delivery, "request", None) is None:
+        return None
+    if _RUNNING_AGAIN:  # the cell calls the check itself: judge its value this time
         return None
     token = _auth_token(shell.user_ns, delivery)
     if not token:
@@ -239,7 +245,11 @@ def _computed_again(delivery, name="my_signature"):
         expected = RequestValidator(token).compute_signature(sent.url, dict(sent.params))
         try:
             with redirect_stdout(StringIO()), redirect_stderr(StringIO()), quiet_logs():
-                exec(compile(source, "<your cell>", "exec"), namespace)  # noqa: S102
+                _RUNNING_AGAIN.append(name)
+                try:
+                    exec(compile(source, "<your cell>", "exec"), namespace)  # noqa: S102
+                finally:
+                    _RUNNING_AGAIN.pop()
         except Exception:  # a cell that cannot run twice: judge the value it gave
             return None
     before = {id(value) for value in shell.user_ns.values()}

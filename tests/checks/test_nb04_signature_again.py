@@ -61,6 +61,10 @@ RIGHT = {
         "# Twilio sent {header}\n"
         "my_signature = RequestValidator(auth_token).compute_signature(first.url, first.params)\n"
     ],
+    "the check called in the same cell": [
+        SOLUTION + "from companion_app import checks\n"
+        "checks.check_same_signature(my_signature, rey.deliveries[0])\n"
+    ],
     "the request kept from an earlier cell": [
         "first = rey.deliveries[0].request",
         "validator = RequestValidator(auth_token)\n"

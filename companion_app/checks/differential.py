@@ -44,18 +44,21 @@ class Message:
         return f"{self.pair[0]} → {self.pair[1]}: {self.body!r}{picture}"
 
 
-def conversations(bodies, silences, count=4, length=18, seed=SEED, pictures=0.15, stay=0.0):
+def conversations(
+    bodies, silences, count=4, length=18, seed=SEED, pictures=0.15, stay=0.0, quiet=0.2
+):
     """`count` generated conversations of `length` events, from these bodies and silences; with
     probability `stay` a message comes from the same pair as the one before (a pair's own
-    multi-step exchanges, still interleaved with the others'). bodies is a tuple to choose from,
-    or a function (generator, the pair's previous body or None) -> body for conversations whose
-    next step depends on the last (a MORE after a search)."""
+    multi-step exchanges, still interleaved with the others'); `quiet` is how often a silence
+    comes instead of a message. bodies is a tuple to choose from,
+    or a function (generator, the pair's earlier bodies, oldest first) -> body for conversations
+    whose next step depends on the ones before (a MORE after a search)."""
     generator = random.Random(seed)  # noqa: S311 (a repeatable verdict, no secret)
     scripts = []
     for _ in range(count):
         script = []
         for _ in range(length):
-            if script and generator.random() < 0.2:
+            if script and generator.random() < quiet:
                 script.append(Message(hours=generator.choice(silences)))
                 continue
             media = (PICTURE,) if generator.random() < pictures else ()
@@ -65,8 +68,7 @@ def conversations(bodies, silences, count=4, length=18, seed=SEED, pictures=0.15
             else:
                 pair = generator.choice(PAIRS)
             if callable(bodies):
-                previous = next((m.body for m in reversed(script) if m.pair == pair), None)
-                body = bodies(generator, previous)
+                body = bodies(generator, tuple(m.body for m in script if m.pair == pair))
             else:
                 body = generator.choice(bodies)
             script.append(Message(pair, body, media))

@@ -215,12 +215,18 @@ MORES = ("more", "More", " more ")
 PICKS = (Pick(1), Pick(2), Pick(1, spaced=True), "9")
 
 
-def more_bodies(generator, previous):
-    """The next body of a pair: after a search or a MORE, mostly MORE or a pick; else a search."""
+def more_bodies(generator, earlier):
+    """The next body of a pair: after a search or a MORE, mostly MORE or a pick; else a search,
+    which after a MORE is often the pair's last search again (a list asked for anew)."""
+    previous = earlier[-1] if earlier else None
     listing = previous in SEARCHES or previous in MORES
     kinds = (SEARCHES, MORES, PICKS)
     weights = (0.35, 0.4, 0.25) if listing else (0.6, 0.25, 0.15)
-    return generator.choice(generator.choices(kinds, weights)[0])
+    kind = generator.choices(kinds, weights)[0]
+    searched = [body for body in earlier if body in SEARCHES]
+    if kind is SEARCHES and previous in MORES and searched and generator.random() < 0.5:
+        return searched[-1]
+    return generator.choice(kind)
 
 
 def _numbered(reply):
@@ -270,7 +276,7 @@ def _judged(body, last_reference_reply):
 def _pages_like_the_reference(verdict, app):
     """The last step: generated conversations, side by side with companion_app's directory."""
     scripts = conversations(
-        more_bodies, (0.5, 3.9, 4.1, 6), count=10, length=24, pictures=0, stay=0.7
+        more_bodies, (0.5, 3.9, 4.1, 6), count=24, length=24, pictures=0, stay=0.8, quiet=0.1
     )
     steps = sum(len(script) for script in scripts)
     difference = first_difference(

@@ -91,6 +91,15 @@ def bound_names(source):
     return names
 
 
+def defining_cell(name):
+    """The source of the last cell run that bound `name` (IPython syntax already turned into
+    Python), or None outside IPython or when no cell did."""
+    for cell in reversed(cells_run()):
+        if name in cell and name in bound_names(cell):
+            return cell
+    return None
+
+
 def judged_the_solution(name):
     """True when, in IPython, the last cell run that defined `name` is a hidden solution cell."""
     for cell in reversed(cells_run()):

@@ -43,11 +43,12 @@ def counted(reply):
     return ("other", reply)
 
 
-def _matches_the_reference(verdict, app, reference, bodies, silences, what, rule):
-    """The last step of a counter check: generated conversations, side by side with the reference."""
+def _matches_the_reference(verdict, app, reference, bodies, silences, what, rule, stay=0.0):
+    """The last step of a counter check: generated conversations, side by side with the reference
+    (stay: how often a pair sends again at once, so a reset is followed by its next messages)."""
     if verdict.failed:
         return
-    scripts = conversations(bodies, silences)
+    scripts = conversations(bodies, silences, stay=stay)
     steps = sum(len(script) for script in scripts)
     difference = first_difference(app, reference, scripts, counted)
     verdict.expect(
@@ -128,6 +129,7 @@ def _resets(verdict, app):
         "resets, silences of 4 hours and more",
         "the count is each pair's own, a reset clears it for good, and 4 hours of silence end "
         "it: keep it in the pair's session, not in a variable of your own",
+        stay=0.5,
     )
 
 

@@ -1,11 +1,17 @@
 """Notebook 04: a webhook behind the tunnel, and a signature computed like Twilio's."""
 
+import base64
+import secrets
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from io import StringIO
+
+from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from companion_app.checks.cells import in_typed_code, judges
+from companion_app.checks.cells import defining_cell, in_typed_code, judges, shell_now
 from companion_app.checks.sms import SENDER, TWILIO_NUMBER, reply_of
 from companion_app.checks.verdict import Verdict, check_app, kind_of, not_written
-from companion_app.simulator import FakeClock, TwilioSimulator
+from companion_app.simulator import Conversation, FakeClock, TwilioSimulator
 from companion_app.teaching.verify import quiet_logs
 
 #: The public base URL of notebook 04's stand-in tunnel.
@@ -143,7 +149,26 @@ def check_same_signature(signature, delivery):
         return verdict
     verdict.ok("it is a string")
     header = sent.headers.get("X-Twilio-Signature")
-    if signature is header or in_typed_code(signature):
+    again = _computed_again(delivery)
+    if again is not None:
+        fresh, expected, decoy = again
+        if not verdict.expect(
+            fresh == expected,
+            "run again for another message (another Body and MessageSid, the header Twilio sent "
+            "replaced by a decoy), your cell computes that message's signature too",
+            f"run again for another message (another Body and MessageSid, the header Twilio sent "
+            f"replaced by a decoy), your cell gave {fresh!r}, not that message's signature "
+            f"{expected!r}: "
+            + (
+                "it is the header copied from the request, not computed: sign the URL and the "
+                "form yourself with RequestValidator(auth_token).compute_signature(url, params)"
+                if fresh in (decoy, header)
+                else "compute it from the request's url and params (not from values typed in), "
+                "with the auth token"
+            ),
+        ):
+            return verdict
+    elif signature is header or in_typed_code(signature):
         verdict.fail(
             "it is the header copied from the request, not computed: sign the URL and the form "
             "yourself with RequestValidator(auth_token).compute_signature(url, params)"
@@ -156,3 +181,81 @@ def check_same_signature(signature, delivery):
         f"({sent.url}) and every form parameter it posted, with the auth token",
     )
     return verdict
+
+
+def _auth_token(namespace, delivery):
+    """The auth token of the simulator that made delivery (found among the notebook's values)."""
+    for value in list(namespace.values()):
+        if isinstance(value, Conversation) and any(d is delivery for d in value.deliveries):
+            return value.simulator.auth_token
+        if isinstance(value, TwilioSimulator):
+            for conv in value.conversations:
+                if any(d is delivery for d in conv.deliveries):
+                    return value.auth_token
+    return None
+
+
+@contextmanager
+def _another_message(delivery, body, sid, decoy):
+    """delivery, while inside, looks like another message: its params carry body and sid, and the
+    X-Twilio-Signature header is decoy; everything is put back afterwards."""
+    sent = delivery.request
+    params, headers = dict(sent.params), dict(sent.headers)
+    was = delivery.body, delivery.sid
+    try:
+        sent.params.update(Body=body, MessageSid=sid)
+        if "SmsSid" in sent.params:
+            sent.params["SmsSid"] = sid
+        if "SmsMessageSid" in sent.params:
+            sent.params["SmsMessageSid"] = sid
+        sent.headers["X-Twilio-Signature"] = decoy
+        delivery.body, delivery.sid = body, sid
+        yield sent
+    finally:
+        sent.params.clear()
+        sent.params.update(params)
+        sent.headers.clear()
+        sent.headers.update(headers)
+        delivery.body, delivery.sid = was
+
+
+#: Set while a learner's cell runs again (a cell may call the check too).
+_RUNNING_AGAIN = []
+
+
+def _computed_again(delivery, name="my_signature"):
+    """(what the learner's cell gives, the right signature, the decoy header) for a message the
+    learner never saw:
+    the cell that set `name` runs again, in a copy of the notebook's names, while the delivery's
+    request carries another Body and MessageSid and a decoy header. None when that cannot be done
+    (outside IPython, no such cell, no auth token found, or the cell fails when run again)."""
+    shell, source = shell_now(), defining_cell(name)
+    if shell is None or source is None or getattr(delivery, "request", None) is None:
+        return None
+    if _RUNNING_AGAIN:  # the cell calls the check itself: judge its value this time
+        return None
+    token = _auth_token(shell.user_ns, delivery)
+    if not token:
+        return None
+    sid = "SM" + secrets.token_hex(16)
+    body = f"another message {secrets.token_hex(3)}"
+    namespace = dict(shell.user_ns)
+    decoy = base64.b64encode(secrets.token_bytes(20)).decode()  # shaped like an HMAC-SHA1
+    with _another_message(delivery, body, sid, decoy) as sent:
+        expected = RequestValidator(token).compute_signature(sent.url, dict(sent.params))
+        try:
+            with redirect_stdout(StringIO()), redirect_stderr(StringIO()), quiet_logs():
+                _RUNNING_AGAIN.append(name)
+                try:
+                    exec(compile(source, "<your cell>", "exec"), namespace)  # noqa: S102
+                finally:
+                    _RUNNING_AGAIN.pop()
+        except Exception:  # a cell that cannot run twice: judge the value it gave
+            return None
+    before = {id(value) for value in shell.user_ns.values()}
+    if any(
+        isinstance(value, (Conversation, TwilioSimulator)) and id(value) not in before
+        for value in namespace.values()
+    ):
+        return None  # the cell texts a simulator of its own: its message is not this delivery
+    return namespace.get(name), expected, decoy

@@ -1,9 +1,12 @@
 """Notebook 06: the staff directory's HELP word and the rest of the list (MORE)."""
 
 import re
+from dataclasses import dataclass
 
-from companion_app.app.directory import DEFAULT_STAFF, find_staff
+from companion_app.app.directory import DEFAULT_STAFF, find_staff, pick_number
 from companion_app.checks.cells import judges
+from companion_app.checks.differential import conversations, first_difference
+from companion_app.checks.references import directory_more_reference
 from companion_app.checks.sms import OTHER_SENDER, SENDER, TWILIO_NUMBER, conversation, reply_of
 from companion_app.checks.verdict import check_app
 
@@ -15,10 +18,16 @@ def _lists_sams(verdict, conv):
     """Send 'sam' and expect the numbered list of five; False (with a hint) when it is missing."""
     got = reply_of(conv.send("sam"))
     return verdict.expect(
-        "1. Sam Okafor" in got and "5. Jordan Samuels" in got,
+        _first_page(got),
         "'sam' still lists the matches (1. Sam Okafor … 5. Jordan Samuels)",
         f"'sam' got {got!r}: keep the directory working (build on respond from this notebook)",
     )
+
+
+def _first_page(reply):
+    """True when a reply lists the first five of 'sam''s matches, numbered (any wording)."""
+    names = [name for _, name in _numbered(reply)]
+    return names == [member.name for member in find_staff("sam", DEFAULT_STAFF)[:5]]
 
 
 def _explains(reply):
@@ -139,7 +148,7 @@ def _directory_more(verdict, app):
 
     got = measured("sam")
     if not verdict.expect(
-        "1. Sam Okafor" in got and "5. Jordan Samuels" in got,
+        _first_page(got),
         "'sam' still lists the matches (1. Sam Okafor … 5. Jordan Samuels)",
         f"'sam' got {got!r}: keep the directory working (build on respond from this notebook)",
     ):
@@ -156,15 +165,15 @@ def _directory_more(verdict, app):
         "not the ids",
     )
     got = measured("more")
-    found = re.search(r"(\d+)\.\s*Samuel Adeyemi", got)
+    listed = dict((name, number) for number, name in _numbered(got))
     if not verdict.expect(
-        found is not None and "Sam Okafor" not in got,
+        "Samuel Adeyemi" in listed and "Sam Okafor" not in got,
         "'more' lists the next match (Samuel Adeyemi) with a number",
         f"'more' got {got!r}: when a list is pending, keep in the state what the next page "
         "needs (the search and how far you got) and list the next matches, numbered",
     ):
         return
-    pick = found.group(1)
+    pick = listed["Samuel Adeyemi"]
     got = measured(pick)
     size, after = max(sizes)
     verdict.expect(
@@ -181,8 +190,111 @@ def _directory_more(verdict, app):
     )
     fresh = sim.conversation(from_=SENDER, to="+14155550188")
     got = reply_of(fresh.send("more"))
-    verdict.expect(
+    if not verdict.expect(
         not got.startswith("error"),
         f"'more' with no list pending gets a polite reply ({got!r})",
         f"'more' with no list pending got {got!r}: answer it even when the state is empty",
+    ):
+        return
+    _pages_like_the_reference(verdict, app)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A generated reply that picks the n-th person of the list the phone last got, by the number
+    that list showed (a list may number on from 6); spaced sends it with spaces around."""
+
+    n: int
+    spaced: bool = False
+
+
+#: What generated directory conversations say: searches with more than a page of matches and
+#: with fewer, MORE in several spellings, picks, numbers out of range, empty and hostile text.
+SEARCHES = ("sam", "Sam", " SAM ", "<sam>", "alex", "Alex", "a", "zoe", "nobody", "")
+MORES = ("more", "More", " more ")
+PICKS = (Pick(1), Pick(2), Pick(1, spaced=True), "9")
+
+
+def more_bodies(generator, earlier):
+    """The next body of a pair: after a search or a MORE, mostly MORE or a pick; else a search,
+    which after a MORE is often the pair's last search again (a list asked for anew)."""
+    previous = earlier[-1] if earlier else None
+    listing = previous in SEARCHES or previous in MORES
+    kinds = (SEARCHES, MORES, PICKS)
+    weights = (0.35, 0.4, 0.25) if listing else (0.6, 0.25, 0.15)
+    kind = generator.choices(kinds, weights)[0]
+    searched = [body for body in earlier if body in SEARCHES]
+    if kind is SEARCHES and previous in MORES and searched and generator.random() < 0.5:
+        return searched[-1]
+    return generator.choice(kind)
+
+
+def _numbered(reply):
+    """[(number, name)] of the staff a reply lists with a number before each name, in order."""
+    found = []
+    for member in DEFAULT_STAFF:
+        match = re.search(rf"(\d+)\W{{0,3}}\s*{re.escape(member.name)}", reply)
+        if match:
+            found.append((match.start(), match.group(1), member.name))
+    return [(number, name) for _, number, name in sorted(found)]
+
+
+def shown(reply):
+    """What a directory reply shows, whatever its words: a numbered list of people, one person,
+    an error, or something else (no list, the end of the list: their wording is free)."""
+    if reply.startswith("error"):
+        return ("an error",)
+    listed = _numbered(reply)
+    if listed:
+        return ("the list", tuple(name for _, name in listed))
+    named = [member.name for member in DEFAULT_STAFF if member.name in reply]
+    if len(named) == 1:
+        return ("the details of", named[0])
+    return ("people without numbers", tuple(named)) if named else ("no list",)
+
+
+def _compose(body, last_reply):
+    """The text a side sends: a Pick becomes the number its own last list showed."""
+    if not isinstance(body, Pick):
+        return body
+    listed = _numbered(last_reply or "")
+    number = listed[body.n - 1][0] if len(listed) >= body.n else str(body.n)
+    return f"  {number} " if body.spaced else number
+
+
+def _judged(body, last_reference_reply):
+    """A pick or MORE after a reply that was neither a list nor details (the end of the list, a
+    number out of range, no match), or a pick past the end of the list just sent, is sent but not
+    judged: the exercise leaves open whether an older list still counts then."""
+    last = shown(last_reference_reply or "")
+    if isinstance(body, Pick):
+        return last[0] != "no list" and (last[0] != "the list" or body.n <= len(last[1]))
+    follows_a_list = body.strip().lower() == "more" or pick_number(body.strip()) is not None
+    return not follows_a_list or last[0] != "no list"
+
+
+def _pages_like_the_reference(verdict, app):
+    """The last step: generated conversations, side by side with companion_app's directory."""
+    scripts = conversations(
+        more_bodies, (0.5, 3.9, 4.1, 6), count=24, length=24, pictures=0, stay=0.8, quiet=0.1
+    )
+    steps = sum(len(script) for script in scripts)
+    difference = first_difference(
+        app,
+        directory_more_reference(),
+        scripts,
+        shown,
+        path="/directory",
+        compose=_compose,
+        judged=_judged,
+    )
+    verdict.expect(
+        difference is None,
+        f"{len(scripts)} generated conversations ({steps} steps: pairs sharing a phone or a "
+        "number, new searches, MORE, picks, silences around 4 hours) list and pick like the "
+        "reference",
+        f"in a generated conversation, {difference}: each 'more' lists the next page of the "
+        "latest search, a number picks from the list just sent, and the list is that pair's own "
+        "and ends with its cookie (4 hours): keep the search and how far you got in the session, "
+        "not in a variable of your own",
     )

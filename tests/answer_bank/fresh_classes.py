@@ -11,7 +11,7 @@ from tests.answer_bank.nb01_remember_name import site
 from tests.answer_bank.nb02_shout import webhook
 from tests.answer_bank.nb03_counter import counter, reply, strip_lower
 from tests.answer_bank.nb05_verify import NUMBER, REY, edge_with
-from tests.answer_bank.nb06_directory import directory_webhook, with_help
+from tests.answer_bank.nb06_directory import directory_webhook, with_help, with_more
 
 NAME, SHOUT, RESET, HOUR = (
     "check_remembers_name",
@@ -380,3 +380,335 @@ ANSWERS = [
         "got the help text",
     ),
 ]
+
+
+# --- Written after the checks of 06 Exercise 2, 07 and 04 Exercise 2 existed (a second round) ---
+
+MORE, STORE = "check_directory_more", "check_day_long_store"
+
+
+def paged(query_key, offset_of, keep_query_on_pick=False):
+    """A MORE whose search and offset live where query_key/offset_of put them (a learner's own
+    variations on the notebook's next_page): offset_of(state, old) -> the next offset."""
+    from tests.answer_bank.nb06_directory import (
+        CHOOSING,
+        DEFAULT_STAFF,
+        MAX_MATCHES,
+        command,
+        find_staff,
+        pending,
+        pick_number,
+        respond,
+    )
+
+    def turn(state, text):
+        if command(text) == "more":
+            if not pending(state) or "query" not in state:
+                return {}, "No list to continue."
+            offset = offset_of(state, state["offset"])
+            page = find_staff(state["query"], DEFAULT_STAFF)[offset : offset + MAX_MATCHES]
+            if not page:
+                return state, "That was everyone."
+            lines = [f"{n}. {m.name}" for n, m in enumerate(page, start=1)]
+            return {**state, "ids": [m.id for m in page], "offset": offset}, "\n".join(lines)
+        new_state, reply = respond(state, text)
+        if pending(new_state) and pick_number(text) is None:
+            new_state = query_key(state, {**new_state}, text)
+        elif keep_query_on_pick and isinstance(state, dict) and "query" in state:
+            new_state = {**state, "step": CHOOSING, "ids": state["ids"]} if state.get("ids") else {}
+        return new_state, reply
+
+    return turn
+
+
+def more_by_one(state, new_state, text):
+    """The search kept; MORE moves one name on instead of a page."""
+    return {**new_state, "query": text, "offset": 0}
+
+
+def search_keeps_offset(state, new_state, text):
+    """A new search stores its query but keeps the old offset."""
+    old = state.get("offset", 0) if isinstance(state, dict) else 0
+    return {**new_state, "query": text, "offset": old}
+
+
+def shared_pages(key, expires_by_wall_clock=False):
+    """The search and offset in a module-level dict keyed by key(request.values)."""
+    import time
+
+    from tests.answer_bank.nb06_directory import (
+        DEFAULT_STAFF,
+        MAX_MATCHES,
+        command,
+        find_staff,
+        pending,
+        pick_number,
+        respond,
+    )
+
+    kept = {}
+
+    def turn(state, text):
+        where = key(request.values)
+        if command(text) == "more":
+            query, offset, when = kept.get(where, (None, 0, 0))
+            if query is None or (expires_by_wall_clock and time.time() - when > 4 * 3600):
+                return {}, "Text a name first."
+            page = find_staff(query, DEFAULT_STAFF)[offset + 5 : offset + 5 + MAX_MATCHES]
+            if not page:
+                return state, "No one else."
+            kept[where] = (query, offset + 5, time.time())
+            lines = [f"{n}. {m.name}" for n, m in enumerate(page, 1)]
+            return {"step": "choose", "ids": [m.id for m in page]}, "\n".join(lines)
+        new_state, reply = respond(state, text)
+        if pending(new_state) and pick_number(text) is None:
+            kept[where] = (text, 0, time.time())
+        return new_state, reply
+
+    return turn
+
+
+def wraps_around(state):
+    """MORE after the last page starts again at the first."""
+    from tests.answer_bank.nb06_directory import next_page
+
+    new_state, reply = next_page(state)
+    if reply.startswith("That was the whole list"):
+        return next_page({**state, "offset": -5})
+    return new_state, reply
+
+
+def more_after_a_pick(state, text):
+    """A pick clears the list but the search stays, so MORE after a pick lists again."""
+    from tests.answer_bank.nb06_directory import command, next_page, pick_number, with_more
+
+    if command(text) == "more" and isinstance(state, dict) and "query" in state:
+        return next_page({**state, "step": "choose", "ids": state.get("ids") or [0]})
+    new_state, reply = with_more()(state, text)
+    picked = pick_number(text) is not None and isinstance(state, dict) and "query" in state
+    if picked and not new_state:
+        new_state = {"query": state["query"], "offset": state["offset"]}
+    return new_state, reply
+
+
+def more_app(turn):
+    """directory_webhook around a turn."""
+    return directory_webhook(turn)
+
+
+def sqlite_day(clock, path=None, mode="deferred"):
+    """A SQLite day store: mode 'deferred' (Python's default transactions: the SELECT runs before
+    any lock), 'two connections' (read on one, write on another) or 'immediate' (BEGIN IMMEDIATE
+    ... COMMIT around the read and the write)."""
+    import sqlite3
+    import tempfile
+    from contextlib import closing
+    from pathlib import Path
+
+    if path is None:
+        folder = tempfile.mkdtemp()
+        path = Path(folder) / "day.db"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS day (f TEXT, t TEXT, n INTEGER, until REAL, "
+            "PRIMARY KEY (f, t))"
+        )
+    app = Flask("sqlite_day")
+
+    @app.route("/sms", methods=["POST"])
+    def count():
+        f, t, now = request.form["From"], request.form["To"], clock.now().timestamp()
+        immediate = {"isolation_level": None} if mode == "immediate" else {}
+        reader = sqlite3.connect(path, timeout=30, **immediate)
+        writer = reader if mode != "two connections" else sqlite3.connect(path, timeout=30)
+        if mode == "immediate":
+            reader.execute("BEGIN IMMEDIATE")
+        row = reader.execute(
+            "SELECT n FROM day WHERE f = ? AND t = ? AND until > ?", (f, t, now)
+        ).fetchone()
+        n = (row[0] if row else 0) + 1
+        writer.execute("INSERT OR REPLACE INTO day VALUES (?, ?, ?, ?)", (f, t, n, now + 86400))
+        if mode == "immediate":
+            reader.execute("COMMIT")
+        else:
+            writer.commit()
+        reader.close()
+        writer.close()
+        return twiml("Hello, thanks!" if n == 1 else f"You messaged {n} times.")
+
+    return app
+
+
+FIXED_DAY_FILE = []
+
+
+def sqlite_at_a_fixed_path(clock):
+    """The same file for every app (a path chosen once, as a constant would be)."""
+    import tempfile
+    from pathlib import Path
+
+    if not FIXED_DAY_FILE:
+        FIXED_DAY_FILE.append(Path(tempfile.mkdtemp()) / "day.db")
+    return sqlite_day(clock, FIXED_DAY_FILE[0], mode="immediate")
+
+
+class ClassStore:
+    """Rows kept on the class: every instance shares them."""
+
+    rows = {}
+
+
+def class_attribute_store(clock):
+    """A store object per app whose rows are a class attribute."""
+    from tests.answer_bank.nb07_store import dict_store
+
+    return dict_store(clock, rows=ClassStore().rows)
+
+
+def mutable_default(clock, rows={}):  # noqa: B006 -- the learner's bug
+    """make_day_app(clock, rows={}): the default dict is made once."""
+    from tests.answer_bank.nb07_store import dict_store
+
+    return dict_store(clock, rows=rows)
+
+
+def clock_read_once(clock):
+    """The time read when the app is made, not when a message comes."""
+    from tests.answer_bank.nb07_store import dict_store
+
+    frozen = clock.now()
+
+    class Then:
+        def now(self):
+            return frozen
+
+    return dict_store(Then())
+
+
+def lock_per_request(clock):
+    """A lock made inside the view: each request locks its own, so nothing is held off."""
+    import threading
+
+    rows = {}
+    app = Flask("lock_per_request")
+
+    @app.route("/sms", methods=["POST"])
+    def count():
+        key, now = (request.form["From"], request.form["To"]), clock.now()
+        with threading.Lock():
+            n, until = rows.get(key, (0, now))
+            n = n + 1 if until > now else 1
+            reply = "Hello, thanks!" if n == 1 else f"You messaged {n} times."
+            rows[key] = (n, now + __import__("datetime").timedelta(hours=24))
+        return twiml(reply)
+
+    return app
+
+
+ANSWERS += [
+    wrong(
+        MORE,
+        "MORE moves one name on",
+        lambda: (more_app(paged(more_by_one, lambda s, old: old + 1)),),
+        "each 'more' lists the next page",
+    ),
+    wrong(
+        MORE,
+        "a new search keeps the old offset",
+        lambda: (more_app(paged(search_keeps_offset, lambda s, old: old + 5)),),
+        "each 'more' lists the next page of the latest search",
+    ),
+    wrong(
+        MORE,
+        "pages in a module-level dict keyed by To",
+        lambda: (more_app(shared_pages(lambda v: v.get("To"))),),
+        "not in a variable of your own",
+    ),
+    wrong(
+        MORE,
+        "pages in one module-level slot for everyone",
+        lambda: (more_app(shared_pages(lambda v: "everyone")),),
+        "not in a variable of your own",
+    ),
+    wrong(
+        MORE,
+        "pages by From, expiring by the computer's clock",
+        lambda: (more_app(shared_pages(lambda v: v.get("From"), expires_by_wall_clock=True)),),
+        "not in a variable of your own",
+    ),
+    wrong(
+        MORE,
+        "MORE after the last page starts again",
+        lambda: (more_app(with_more(wraps_around)),),
+        "each 'more' lists the next page",
+    ),
+    wrong(
+        MORE,
+        "the search outlives a pick",
+        lambda: (more_app(more_after_a_pick),),
+        "a number picks from the list just sent",
+    ),
+    wrong(
+        STORE,
+        "SQLite with Python's default transactions",
+        lambda: (sqlite_day,),
+        "read, add one and write back in one step",
+    ),
+    wrong(
+        STORE,
+        "SQLite read on one connection, written on another",
+        lambda: (lambda clock: sqlite_day(clock, mode="two connections"),),
+        "read, add one and write back in one step",
+    ),
+    wrong(
+        STORE,
+        "one SQLite file at a fixed path",
+        lambda: (sqlite_at_a_fixed_path,),
+        "create the store inside",
+    ),
+    wrong(
+        STORE,
+        "rows on a class attribute",
+        lambda: (class_attribute_store,),
+        "create the store inside",
+    ),
+    wrong(
+        STORE, "a mutable default argument", lambda: (mutable_default,), "create the store inside"
+    ),
+    wrong(STORE, "the time read once", lambda: (clock_read_once,), "24 h 1 min later"),
+    wrong(
+        STORE,
+        "a lock made per request",
+        lambda: (lock_per_request,),
+        "read, add one and write back",
+    ),
+]
+
+
+#: 04 Exercise 2: cells that copy the header Twilio sent in ways the checks were not built
+#: against (run in a fake notebook by tests/checks/test_fresh.py, after "first = …request").
+SIGNATURE_COPIES = {
+    "a slice of the header": "my_signature = first.headers['X-Twilio-Signature'][:]",
+    "copy.copy of the header": (
+        "import copy\nmy_signature = copy.copy(first.headers['X-Twilio-Signature'])"
+    ),
+    "base64 decoded and encoded again": (
+        "import base64\n"
+        "my_signature = base64.b64encode(base64.b64decode(first.headers['X-Twilio-Signature']))"
+        ".decode()"
+    ),
+    "dict(headers).get": "my_signature = dict(first.headers).get('X-Twilio-Signature')",
+    "%-formatting": "my_signature = '%s' % first.headers['X-Twilio-Signature']",
+    "the header, once validate() says it is right": (
+        "h = first.headers['X-Twilio-Signature']\n"
+        "my_signature = h if RequestValidator(auth_token).validate(first.url, first.params, h) "
+        "else None"
+    ),
+    "the header found by a case-blind search": (
+        "my_signature = next(v for k, v in first.headers.items() "
+        "if k.lower() == 'x-twilio-signature')"
+    ),
+    "strip and replace on the header": (
+        "my_signature = first.headers['X-Twilio-Signature'].strip().replace(' ', '')"
+    ),
+}

@@ -1,5 +1,6 @@
 """Notebook 06, Exercise 1 (help_app) and Exercise 2 (more_app)."""
 
+import re
 from dataclasses import asdict
 
 from flask import Flask, request, session
@@ -322,3 +323,108 @@ ANSWERS = [
 
 #: Help that explains the directory without the word "name", which the exercise never asks for.
 WHO = "Text who you are looking for, then reply with a number from the list to get in touch."
+
+
+def more_stays_on_page_two(state):
+    """MORE always shows the page after the first: a second MORE lists it again."""
+    return (
+        next_page({**state, "offset": 0})
+        if pending(state) and "query" in state
+        else next_page(state)
+    )
+
+
+def first_query_only(state, text):
+    """A new search keeps the old query: it is only stored when none is kept yet."""
+    if command(text) == "more":
+        return next_page(state)
+    new_state, reply = respond(state, text)
+    if pending(new_state) and pick_number(text) is None:
+        old = state if isinstance(state, dict) and "query" in state else {"query": text}
+        new_state = {**new_state, "query": old["query"], "offset": 0}
+    return new_state, reply
+
+
+def pages_outside_the_session(key):
+    """The search and the offset in a module-level dict keyed by key(request.values)."""
+    pages = {}
+
+    def turn(state, text):
+        where = key(request.values)
+        if command(text) == "more":
+            if where not in pages:
+                return {}, "There is no list to continue."
+            query, offset = pages[where]
+            page = find_staff(query, DEFAULT_STAFF)[offset + MAX_MATCHES : offset + 2 * MAX_MATCHES]
+            if not page:
+                return state, "That was the whole list."
+            pages[where] = (query, offset + MAX_MATCHES)
+            lines = [f"{n}. {member.name}" for n, member in enumerate(page, start=1)]
+            return {"step": CHOOSING, "ids": [m.id for m in page]}, "\n".join(lines)
+        new_state, reply = respond(state, text)
+        if pending(new_state) and pick_number(text) is None:
+            pages[where] = (text, 0)
+        return new_state, reply
+
+    return turn
+
+
+def numbered_by_letter_and_number(state, text):
+    """The notebook's answer with lists written '#1) Name' and MORE spelled any way: also right."""
+    new_state, reply = with_more()(state, text)
+    return new_state, re.sub(r"^(\d+)\. ", r"#\1) ", reply, flags=re.MULTILINE)
+
+
+def pages_by_slices(state, text):
+    """MORE kept as the page number (0, 1, …), the lists worded its own way: also right."""
+    if command(text) == "more":
+        if not pending(state) or "query" not in state:
+            return {}, "Nothing to show more of: send a name first."
+        page = state["page"] + 1
+        people = find_staff(state["query"], DEFAULT_STAFF)[page * 5 : page * 5 + 5]
+        if not people:
+            return state, "No one else matches."
+        listing = "\n".join(f"{n} - {m.name}" for n, m in enumerate(people, 1))
+        return {**state, "ids": [m.id for m in people], "page": page}, f"More:\n{listing}"
+    new_state, reply = respond(state, text)
+    if pending(new_state) and pick_number(text) is None:
+        new_state = {**new_state, "query": text, "page": 0}
+    return new_state, reply
+
+
+ANSWERS += [
+    right(
+        MORE,
+        "lists written '#1) Name'",
+        lambda: (directory_webhook(numbered_by_letter_and_number),),
+    ),
+    right(
+        MORE, "the page number kept, its own words", lambda: (directory_webhook(pages_by_slices),)
+    ),
+    wrong(
+        MORE,
+        "a second MORE lists the same page again",
+        lambda: (directory_webhook(with_more(more_stays_on_page_two)),),
+        "each 'more' lists the next page of the latest search",
+    ),
+    wrong(
+        MORE,
+        "a new search keeps the old query",
+        lambda: (directory_webhook(first_query_only),),
+        "each 'more' lists the next page of the latest search",
+    ),
+    wrong(
+        MORE,
+        "the pages in a module-level dict keyed by From",
+        lambda: (directory_webhook(pages_outside_the_session(lambda v: v.get("From"))),),
+        "not in a variable of your own",
+    ),
+    wrong(
+        MORE,
+        "the pages in a module-level dict keyed by (From, To)",
+        lambda: (
+            directory_webhook(pages_outside_the_session(lambda v: (v.get("From"), v.get("To")))),
+        ),
+        "not in a variable of your own",
+    ),
+]

@@ -157,3 +157,119 @@ ANSWERS = [
         "make_day_app(clock) returned a NoneType: return the Flask app",
     ),
 ]
+
+
+def sqlite_pairs(clock, path, transaction=True, once_per_sid=False):
+    """A SQLite counter at path: one BEGIN IMMEDIATE transaction per message (or a read, then a
+    write, in autocommit), and with once_per_sid a retried MessageSid is counted once."""
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS pairs (from_ TEXT, to_ TEXT, n INTEGER, expires REAL, "
+            "PRIMARY KEY (from_, to_))"
+        )
+        db.execute("CREATE TABLE IF NOT EXISTS seen (sid TEXT PRIMARY KEY, n INTEGER)")
+    app = Flask("sqlite_pairs")
+
+    @app.route("/sms", methods=["POST"])
+    def count():
+        from_, to, sid = request.form["From"], request.form["To"], request.form["MessageSid"]
+        now = clock.now().timestamp()
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
+            if transaction:
+                db.execute("BEGIN IMMEDIATE")
+            done = db.execute("SELECT n FROM seen WHERE sid = ?", (sid,)).fetchone()
+            if once_per_sid and done:
+                n = done[0]
+            else:
+                row = db.execute(
+                    "SELECT n FROM pairs WHERE from_ = ? AND to_ = ? AND expires > ?",
+                    (from_, to, now),
+                ).fetchone()
+                n = (row[0] if row else 0) + 1
+                db.execute(
+                    "INSERT OR REPLACE INTO pairs VALUES (?, ?, ?, ?)",
+                    (from_, to, n, now + DAY.total_seconds()),
+                )
+                db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (sid, n))
+            if transaction:
+                db.execute("COMMIT")
+        return twiml("Hello, thanks!" if n == 1 else f"You messaged {n} times.")
+
+    return app
+
+
+def new_sqlite_file():
+    """A path in a new temporary folder."""
+    FOLDERS.append(tempfile.TemporaryDirectory())
+    return Path(FOLDERS[-1].name) / "pairs.db"
+
+
+SHARED_FILE = []
+
+
+def shared_sqlite_file():
+    """One path for every app (made once)."""
+    if not SHARED_FILE:
+        SHARED_FILE.append(new_sqlite_file())
+    return SHARED_FILE[0]
+
+
+CLEARED = {}
+
+
+def clears_a_shared_dict(clock):
+    """Every call empties one module-level dict and hands it to the new app."""
+    CLEARED.clear()
+    return dict_store(clock, rows=CLEARED)
+
+
+LATEST = {}
+
+
+def keeps_the_latest_clock(clock):
+    """Every app reads the clock of the latest call, kept in a module-level dict."""
+    LATEST["clock"] = clock
+
+    class Latest:
+        def now(self):
+            return LATEST["clock"].now()
+
+    return dict_store(Latest())
+
+
+ANSWERS += [
+    right(
+        CHECK,
+        "SQLite, one transaction, each MessageSid counted once",
+        lambda: (lambda clock: sqlite_pairs(clock, new_sqlite_file(), once_per_sid=True),),
+    ),
+    right(
+        CHECK,
+        "SQLite, one transaction per message",
+        lambda: (lambda clock: sqlite_pairs(clock, new_sqlite_file()),),
+    ),
+    wrong(
+        CHECK,
+        "SQLite read, then write, without a transaction",
+        lambda: (lambda clock: sqlite_pairs(clock, new_sqlite_file(), transaction=False),),
+        "read, add one and write back in one step on the server",
+    ),
+    wrong(
+        CHECK,
+        "one SQLite file for every app, each MessageSid counted once",
+        lambda: (lambda clock: sqlite_pairs(clock, shared_sqlite_file(), once_per_sid=True),),
+        "create the store inside",
+    ),
+    wrong(
+        CHECK,
+        "one dict for every app, emptied by each call",
+        lambda: (clears_a_shared_dict,),
+        "not in a variable every app shares",
+    ),
+    wrong(
+        CHECK,
+        "the latest call's clock for every app",
+        lambda: (keeps_the_latest_clock,),
+        "not in a variable every app shares",
+    ),
+]

@@ -68,3 +68,15 @@ def test_make_app_that_raises_is_reported_in_words():
     verdict = checks.check_day_long_store(broken)
     assert not verdict
     assert "broken(clock) raised ValueError: no store yet" in repr(verdict)
+
+
+def test_in_the_browser_the_phones_take_turns_and_say_so(capsys, monkeypatch):
+    """Pyodide has no threads: a right store passes, and the line says the messages took turns."""
+    monkeypatch.setattr("companion_app.checks.nb07_store.IN_BROWSER", True)
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    verdict = checks.check_day_long_store(store_counter)
+    out = capsys.readouterr().out + repr(verdict)
+    assert started == []
+    assert "delivered one after another (Python in the browser has no threads" in out
+    assert verdict, out

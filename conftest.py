@@ -5,6 +5,7 @@ real credentials, so the offline switch is left unset for them.
 """
 
 import os
+import signal
 
 import pytest
 
@@ -18,9 +19,18 @@ def selects_live(markexpr):
 
 
 def pytest_configure(config):
-    """Set the offline switch before nbval starts any kernel (kernels inherit the environment)."""
+    """Set the offline switch before nbval starts any kernel (kernels inherit the environment).
+
+    A run started in the background by a shell without job control (or under nohup) inherits
+    SIGINT and SIGHUP ignored, and so would every program a test starts: the tests that end a
+    child with Ctrl-C or a closed terminal need them as a learner's terminal has them.
+    """
     if not selects_live(config.option.markexpr or ""):
         os.environ[OFFLINE_SWITCH] = "1"
+    for name, handler in (("SIGINT", signal.default_int_handler), ("SIGHUP", signal.SIG_DFL)):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 # Headless-Chromium fixtures (browser_context, browser_page) for every test folder.

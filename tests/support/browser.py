@@ -142,7 +142,7 @@ def serving(process, status_url, headers=None, seconds=90, log=None):
 
 #: axe-core from npm (tests/node, `make node-oracle`): the accessibility rules a reader's assistive
 #: technology depends on, written by Deque, not by this project.
-AXE = Path(__file__).resolve().parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def axe_violations(page, impacts=("serious", "critical")):

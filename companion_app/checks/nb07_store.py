@@ -12,7 +12,14 @@ from pathlib import Path
 
 from companion_app.checks.cells import judges
 from companion_app.checks.sms import TWILIO_NUMBER, reply_of
-from companion_app.checks.verdict import Verdict, is_app, kind_of, not_written, raising, run_check
+from companion_app.checks.verdict import (
+    app_from,
+    call_name,
+    is_app,
+    not_written,
+    raising,
+    run_check,
+)
 from companion_app.inbrowser import IN_BROWSER
 from companion_app.simulator import FakeClock, TwilioSimulator
 from companion_app.teaching.verify import AUTH_TOKEN
@@ -109,24 +116,12 @@ def _at_once(app, clock):
 
 def _call_name(make_app):
     """How the learner's function reads in a hint: its own name, or the exercise's for a lambda."""
-    name = getattr(make_app, "__name__", "")
-    return name if name.isidentifier() else "make_day_app"
+    return call_name(make_app, "make_day_app")
 
 
 def _made(title, make_app, clock):
     """(app, None) from make_app(clock), or (None, a failed Verdict saying what went wrong)."""
-    call = f"{_call_name(make_app)}(clock)"
-    try:
-        app = make_app(clock)
-    except Exception as error:  # the learner's bug, reported in words
-        verdict = Verdict(title)
-        verdict.fail(f"{call} raised {type(error).__name__}: {error}")
-        return None, verdict
-    if not is_app(app):
-        verdict = Verdict(title)
-        verdict.fail(f"{call} returned {kind_of(app)}: return the Flask app")
-        return None, verdict
-    return app, None
+    return app_from(title, make_app, clock, f"{_call_name(make_app)}(clock)")
 
 
 @judges("make_day_app")

@@ -8,7 +8,14 @@ from pathlib import Path
 from companion_app.app.store import PairStore, StoreUnavailable
 from companion_app.checks.cells import judges
 from companion_app.checks.sms import TWILIO_NUMBER, reply_of
-from companion_app.checks.verdict import Verdict, is_app, kind_of, not_written, raising, run_check
+from companion_app.checks.verdict import (
+    app_from,
+    call_name,
+    is_app,
+    not_written,
+    raising,
+    run_check,
+)
 from companion_app.simulator import FakeClock, TwilioSimulator
 
 HOST_SENDER, HOST_OTHER_SENDER = "+14155558000", "+14155558001"
@@ -41,19 +48,7 @@ def _take_turns(*apps):
 
 def _made(title, make_host, store):
     """(app, None) from make_host(store), or (None, a failed Verdict saying what went wrong)."""
-    name = getattr(make_host, "__name__", "")
-    call = f"{name if name.isidentifier() else 'make_host'}(store)"
-    try:
-        app = make_host(store)
-    except Exception as error:  # the learner's bug, reported in words
-        verdict = Verdict(title)
-        verdict.fail(f"{call} raised {type(error).__name__}: {error}")
-        return None, verdict
-    if not is_app(app):
-        verdict = Verdict(title)
-        verdict.fail(f"{call} returned {kind_of(app)}: return the Flask app")
-        return None, verdict
-    return app, None
+    return app_from(title, make_host, store, f"{call_name(make_host, 'make_host')}(store)")
 
 
 @judges("make_host")

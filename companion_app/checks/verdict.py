@@ -66,6 +66,30 @@ def is_app(answer):
     return hasattr(answer, "config") and callable(getattr(answer, "test_client", None))
 
 
+def call_name(factory, default):
+    """How the learner's function reads in a hint: its own name, or the exercise's for a lambda."""
+    name = getattr(factory, "__name__", "")
+    return name if name.isidentifier() else default
+
+
+def app_from(title, factory, argument, call):
+    """(app, None) from factory(argument), or (None, a failed Verdict saying what went wrong).
+
+    `call` is how the call reads in a hint, such as "make_day_app(clock)".
+    """
+    try:
+        app = factory(argument)
+    except Exception as error:  # the learner's bug, reported in words
+        verdict = Verdict(title)
+        verdict.fail(f"{call} raised {type(error).__name__}: {error}")
+        return None, verdict
+    if not is_app(app):
+        verdict = Verdict(title)
+        verdict.fail(f"{call} returned {kind_of(app)}: return the Flask app")
+        return None, verdict
+    return app, None
+
+
 def check_app(title, name, app, steps):
     """run_check for an answer that is a Flask app, or the sentence saying it is missing or not one."""
     missing = not_written(title, name, app, "a Flask app (made with Flask(...))", is_app)

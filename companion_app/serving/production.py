@@ -103,6 +103,13 @@ def app_lines(log, contains=""):
 #: Notebook 07 compares it with the default (sync) workers; benchmarks/slow_clients.py measures it.
 WORKER_OPTIONS = ("--worker-class", "gthread", "--threads", "64")
 
+#: Seconds gunicorn gives its workers to finish on a stop (its default is 30). A webhook answers in
+#: milliseconds and Twilio gives up on it after 15 s, so no answer worth waiting for takes longer.
+#: It also bounds a stop that comes while a worker is still starting: a worker ignores the stop
+#: signal until it has set up its own signal handlers, and gunicorn waits this long before it
+#: kills it (seen as a 30 s wait for Ctrl-C on a loaded machine, just after a start).
+GRACEFUL_TIMEOUT = 10
+
 
 def gunicorn_command(app_spec, bind, workers, log_config=None, worker_options=WORKER_OPTIONS):
     """The gunicorn command line that `serve --production` and Gunicorn both run.
@@ -111,7 +118,7 @@ def gunicorn_command(app_spec, bind, workers, log_config=None, worker_options=WO
     access log lines). The app spec comes last.
     """
     command = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers)]
-    command += [*worker_options, "--no-control-socket"]
+    command += [*worker_options, "--no-control-socket", "--graceful-timeout", str(GRACEFUL_TIMEOUT)]
     if log_config is not None:
         command += ["--log-config-json", str(log_config), "--access-logfile", "-"]
         command += ["--access-logformat", ACCESS_LOG_FORMAT]

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.support.browser import free_port, serving
+from tests.support.browser import PageWatch, free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -116,10 +116,21 @@ def solution_lines(cell, elsewhere):
     return [line for line in lines if len(line) > 12 and line not in elsewhere]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_solutions_stay_hidden_until_opened(browser_page, lab, path):
-    page, watch = browser_page
-    nb = open_notebook(page, lab, path)
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.name)
+def opened(request, browser_context, lab):
+    """Each notebook opened once in a tab of its own, for every test of this module to look at.
+
+    (A module-scoped parameter: pytest runs all of one notebook's tests, then the next's.)
+    """
+    page = browser_context.new_page()
+    watch = PageWatch(page)
+    nb = open_notebook(page, lab, request.param)
+    yield request.param, nb, page, watch
+    page.close(run_before_unload=False)
+
+
+def test_solutions_stay_hidden_until_opened(opened):
+    path, nb, page, watch = opened
     # What the rest of the notebook shows anyway (a solution may reuse lines of the lesson).
     elsewhere = "\n".join(
         c.source for c in nb.cells if "solution" not in c.metadata.get("tags", [])
@@ -139,14 +150,8 @@ def test_solutions_stay_hidden_until_opened(browser_page, lab, path):
         assert check.source.splitlines()[0].strip() in shown  # the self-check stays visible
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for p in NOTEBOOKS if "```mermaid" in p.read_text(encoding="utf-8")],
-    ids=lambda p: p.name,
-)
-def test_every_diagram_renders_readably(browser_page, lab, path):
-    page, watch = browser_page
-    nb = open_notebook(page, lab, path)
+def test_every_diagram_renders_readably(opened):
+    path, nb, page, watch = opened
     expected = sum(c.source.count("```mermaid") for c in nb.cells if c.cell_type == "markdown")
     diagrams = page.locator(f"{NOTEBOOK} .jp-RenderedMermaid")
     assert diagrams.count() == expected

@@ -1,8 +1,8 @@
-"""The website as a reader meets it in Chromium: hidden solutions, a phone's width, axe-core, search.
+"""The website as a reader meets it in Chromium: hidden solutions, the first code, search, type, axe.
 
 What is expected comes from outside the site's code: the notebooks' own cells (their solution tags,
-their first lines), the browser's layout (widths, font sizes, what innerText shows) and axe-core's
-rules.
+their first lines), the browser's layout (font sizes, what innerText shows) and axe-core's rules
+(Deque's, from npm; `make node-oracle` installs them).
 """
 
 import re
@@ -12,32 +12,15 @@ import nbformat
 import pytest
 
 from tests.support.browser import axe_violations
-from tests.support.site import show_diagrams
-
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-DOCS = sorted((ROOT / "docs").glob("*.md"))
-NOTEBOOK_PAGES = [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS]
-PAGES = [
-    "index.html",
-    "search.html?q=session+cookie",
-    *[f"docs/{doc.stem}.html" for doc in DOCS],
-    *NOTEBOOK_PAGES,
-]
-PHONES = [390, 320]
-
-
-def words(text):
-    """Whitespace folded, as innerText and a source line are compared."""
-    return " ".join(text.split())
-
-
-def open_page(tab, url, width=1280, height=844):
-    """Go to url at a screen width, with its diagrams drawn."""
-    tab.set_viewport_size({"width": width, "height": height})
-    tab.goto(url)
-    tab.wait_for_load_state("networkidle")
-    show_diagrams(tab)
+from tests.support.site import (
+    NOTEBOOK_PAGES,
+    NOTEBOOKS,
+    PAGES,
+    ROOT,
+    at,
+    open_page,
+    words,
+)
 
 
 def solution_lines(nb):
@@ -70,15 +53,12 @@ def test_solutions_show_only_their_first_line_until_opened(notebook, site_url, b
     assert [line for line in lines if line not in shown] == []
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
-def test_the_first_code_a_reader_sees_is_the_imports_not_the_colab_install(
-    notebook, site_url, browser_page
-):
-    nb = nbformat.read(notebook, as_version=4)
-    install = next(c for c in nb.cells if c.cell_type == "code")
+@pytest.mark.parametrize("site_view", at(NOTEBOOK_PAGES, [1280]), indirect=True)
+def test_the_first_code_a_reader_sees_is_the_imports_not_the_colab_install(site_view):
+    page, tab = site_view
+    notebook = ROOT / "notebooks" / Path(page).with_suffix(".ipynb").name
+    install = next(c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
     assert "google.colab" in install.source  # the cell this is about is still first
-    tab, _ = browser_page
-    open_page(tab, f"{site_url}notebooks/{notebook.stem}.html")
     visible = [
         words(text)
         for text in tab.locator(".jp-CodeCell .jp-InputArea-editor").all_inner_texts()
@@ -89,43 +69,9 @@ def test_the_first_code_a_reader_sees_is_the_imports_not_the_colab_install(
     assert "Colab only" in label
 
 
-@pytest.mark.parametrize("width", PHONES)
-@pytest.mark.parametrize("page", PAGES)
-def test_no_page_is_wider_than_a_phone_and_nothing_is_cut_off(page, width, site_url, browser_page):
-    tab, _ = browser_page
-    open_page(tab, site_url + page, width=width)
-    assert tab.evaluate("() => document.scrollingElement.scrollWidth") <= width
-    clipped = tab.evaluate(
-        """() => [...document.querySelectorAll('main *')].filter(e => {
-            const s = getComputedStyle(e);
-            return (s.overflowX === 'hidden' || s.overflowX === 'clip')
-                && e.scrollWidth > e.clientWidth + 1;
-        }).map(e => e.className + ': ' + e.textContent.slice(0, 60))"""
-    )
-    assert clipped == []
-
-
-def test_diagrams_keep_readable_text_on_a_phone_and_scroll_in_their_box(site_url, browser_page):
-    tab, _ = browser_page
-    sizes = {}
-    for page in NOTEBOOK_PAGES:
-        open_page(tab, site_url + page, width=320)
-        sizes[page] = tab.evaluate(
-            """() => [...document.querySelectorAll('.site-diagram svg')].map(svg => {
-                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                return Math.min(...[...svg.querySelectorAll('text')].map(
-                    t => parseFloat(getComputedStyle(t).fontSize) * scale));
-            })"""
-        )
-    drawn = [size for found in sizes.values() for size in found]
-    assert drawn, "no diagram on any notebook page"
-    assert min(drawn) >= 12, sizes
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_one_header_one_pager_and_one_type_scale(page, site_url, browser_page):
-    tab, _ = browser_page
-    open_page(tab, site_url + page)
+@pytest.mark.parametrize("site_view", at(PAGES, [1280]), indirect=True)
+def test_one_header_one_pager_and_one_type_scale(site_view):
+    page, tab = site_view
     assert tab.locator("header").count() == 1
     box = tab.locator("header").bounding_box()
     assert box["x"] == 0 and box["width"] == tab.evaluate("() => innerWidth")  # not inset
@@ -137,25 +83,6 @@ def test_one_header_one_pager_and_one_type_scale(page, site_url, browser_page):
         "els => els.map(e => getComputedStyle(e).fontSize)",
     )
     assert sizes and set(sizes) == {"16px"}
-
-
-@pytest.mark.parametrize("width", PHONES)
-def test_the_header_is_compact_on_a_phone(width, site_url, browser_page):
-    tab, _ = browser_page
-    heights = {}
-    for page in ["index.html", NOTEBOOK_PAGES[3], "docs/instructor-guide.html"]:
-        open_page(tab, site_url + page, width=width, height=844)
-        heights[page] = tab.locator("header").bounding_box()["height"]
-    assert max(heights.values()) <= 0.12 * 844, heights
-    assert len(set(heights.values())) == 1, heights
-
-
-@pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("page", PAGES)
-def test_axe_finds_no_serious_or_critical_violation(page, width, site_url, browser_page):
-    tab, _ = browser_page
-    open_page(tab, site_url + page, width=width)
-    assert axe_violations(tab) == []
 
 
 def test_every_page_has_its_own_meta_description(site_url, browser_page):
@@ -196,3 +123,9 @@ def test_a_placeholder_address_stays_text(site_url, browser_page):
         assert [h for h in hrefs if "%E2%80%A6" in h.upper() or "…" in h] == [], page
     tab.goto(site_url + "docs/instructor-guide.html")
     assert "https://…/sms" in tab.inner_text("main")
+
+
+@pytest.mark.parametrize("site_view", at(PAGES, [1280]), indirect=True)
+def test_axe_finds_no_serious_or_critical_violation(site_view):
+    _, tab = site_view
+    assert axe_violations(tab) == []

@@ -154,6 +154,8 @@ def test_the_cli_and_gunicorn_run_the_same_gunicorn_options(monkeypatch):
     assert cli_log_config == class_log_config
     assert "--no-control-socket" in from_cli
     assert from_cli[from_cli.index("--worker-class") + 1] == "gthread"
+    # Twilio waits 15 s for an answer: a stop waits no longer than that for the workers.
+    assert int(from_cli[from_cli.index("--graceful-timeout") + 1]) < 15
 
 
 def answer_beside(url, slow):

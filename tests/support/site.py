@@ -5,10 +5,12 @@ see the work in progress): built_site as a room gets it, student copies in the b
 built_site_full with the full notebooks in the browser, which the in-browser nbval compares.
 """
 
+import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,26 +18,72 @@ import pytest
 from tools.sitebuild.serve import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+NOTEBOOK_PAGES = [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS]
+#: The notebook pages with a diagram.
+DIAGRAM_PAGES = [
+    f"notebooks/{nb.stem}.html"
+    for nb in NOTEBOOKS
+    if "```mermaid" in nb.read_text(encoding="utf-8")
+]
+#: Every kind of page on the site.
+PAGES = [
+    "index.html",
+    "search.html?q=session+cookie",
+    *[f"docs/{doc.stem}.html" for doc in DOCS],
+    *NOTEBOOK_PAGES,
+]
+#: Phone widths, CSS px: a common phone and the narrowest still in use.
+PHONES = [390, 320]
+#: Seconds a site build may take (a cold one fetches nothing: the downloads are cached first).
+BUILD_SECONDS = 900
 
 
 def build_site(tmp_path_factory, browser_notebooks):
-    """Build the site from the checkout's tracked files into a new folder (downloads cached)."""
+    """Build the site from the checkout's tracked files, once per test run (downloads cached).
+
+    Under pytest-xdist every worker asks for it; the first one builds it into the run's shared
+    temporary folder and the others wait for that build, instead of each building its own.
+    """
     cached = (ROOT / ".site-cache" / "npm").is_dir()
     if not cached and shutil.which("npm") is None:
         pytest.skip("npm is needed once to download Pyodide and mermaid for the site (make site)")
-    out = tmp_path_factory.mktemp("site") / "_site"
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.sitebuild", "build", "--out", str(out)]
-        + ["--allow-uncommitted", "--browser-notebooks", browser_notebooks],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if result.returncode:
-        pytest.fail(f"the site did not build:\n{result.stdout}\n{result.stderr}")
-    return out
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers (not by other runs)
+    folder = base / f"site-{browser_notebooks}"
+    out, done, failed = folder / "_site", folder / "built", folder / "failed"
+    try:
+        folder.mkdir()  # atomic: exactly one worker gets to build
+    except FileExistsError:
+        deadline = time.monotonic() + BUILD_SECONDS
+        while not done.exists():
+            if failed.exists():
+                pytest.fail(failed.read_text(encoding="utf-8"))
+            if time.monotonic() > deadline:
+                pytest.fail(f"another worker's site build took more than {BUILD_SECONDS} s")
+            time.sleep(0.2)
+        return out
+    message = f"the site build did not finish within {BUILD_SECONDS} s"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.sitebuild", "build", "--out", str(out)]
+            + ["--allow-uncommitted", "--browser-notebooks", browser_notebooks],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_SECONDS,
+            check=False,
+        )
+        if result.returncode == 0:
+            done.touch()
+            return out
+        message = f"the site did not build:\n{result.stdout}\n{result.stderr}"
+    finally:
+        if not done.exists():
+            failed.write_text(message, encoding="utf-8")  # the waiting workers say it too
+    pytest.fail(message)
 
 
 @pytest.fixture(scope="session")
@@ -88,3 +136,34 @@ def show_diagrams(tab, timeout=30_000):
         )
     tab.wait_for_selector("body[data-diagrams='drawn']", state="attached", timeout=timeout)
     tab.evaluate("() => window.scrollTo(0, 0)")
+
+
+def words(text):
+    """Whitespace folded, as innerText and a source line are compared."""
+    return " ".join(text.split())
+
+
+def open_page(tab, url, width=1280, height=844):
+    """Go to url at a screen width, with its diagrams drawn."""
+    tab.set_viewport_size({"width": width, "height": height})
+    tab.goto(url)  # the load event: the page's own script (search, diagrams to draw) has run
+    show_diagrams(tab)
+
+
+def at(pages, widths):
+    """Parameters for the site_view fixture (indirect=True): each page at each width."""
+    return [pytest.param((page, width), id=f"{page}-{width}") for page in pages for width in widths]
+
+
+@pytest.fixture(scope="module")
+def site_view(request, browser_context, site_url):
+    """(page, tab): a page of the site opened at a width, once for every test that only looks at it.
+
+    A module-scoped fixture that each test parametrizes (indirect): pytest runs all the tests of one
+    view, then the next's, so each page is loaded once per width and file.
+    """
+    page, width = request.param
+    tab = browser_context.new_page()
+    open_page(tab, site_url + page, width=width)
+    yield page, tab
+    tab.close(run_before_unload=False)

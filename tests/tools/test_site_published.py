@@ -121,6 +121,9 @@ def test_the_pages_keep_the_full_notebooks_to_download(built_site):
         assert (built_site / "notebooks" / path.name).read_bytes() == path.read_bytes()
 
 
+# A second whole build: it runs with the in-browser tier (make test-browser), which builds this
+# site anyway to run the full notebooks in JupyterLite.
+@pytest.mark.lite
 def test_the_instructor_may_put_the_full_notebooks_in_the_browser(built_site_full):
     for path in tracked_notebooks():
         assert (built_site_full / "lite" / "files" / path.name).read_bytes() == path.read_bytes()

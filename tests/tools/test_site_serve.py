@@ -258,7 +258,8 @@ def test_serve_site_says_nothing_when_a_browser_drops_a_download(folder):
     assert "Traceback" not in errors
 
 
-@pytest.mark.slow
+# Boots Python in the browser (JupyterLite) until the kernel is ready: the in-browser tier.
+@pytest.mark.lite
 def test_a_learners_first_visit_is_under_16_mb_and_a_reload_under_100_kb(browser_context, site_url):
     from tests.support.downloads import first_visit_and_reload, total
 

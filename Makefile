@@ -50,12 +50,18 @@ $(STAMP): pyproject.toml $(LOCK)
 
 # Resolve pyproject.toml's pins and everything they need, for Python 3.10 and newer on every
 # platform, into requirements.lock (with hashes); uv does it in a venv of its own.
+# Two smaller locks follow it, each constrained by it (a package they share is at the same version):
+# requirements-colab.lock, what Colab installs (the package's own dependencies and the production
+# extra: Colab brings its own Jupyter), and the site's build tools (tools/sitebuild/).
+COMPILE := build/lock-tools/bin/uv pip compile --universal --python-version 3.10 --generate-hashes \
+	--custom-compile-command "make lock"
 lock:
 	$(PYTHON) -m venv build/lock-tools
 	build/lock-tools/bin/python -m pip install --quiet $(UV)
-	build/lock-tools/bin/uv pip compile pyproject.toml --universal --python-version 3.10 \
-		--extra notebook --extra test --extra production --generate-hashes \
-		--custom-compile-command "make lock" -o $(LOCK)
+	$(COMPILE) pyproject.toml --extra notebook --extra test --extra production -o $(LOCK)
+	$(COMPILE) pyproject.toml --extra production -c $(LOCK) -o requirements-colab.lock
+	$(COMPILE) tools/sitebuild/build-requirements.in -c $(LOCK) \
+		-o tools/sitebuild/build-requirements.lock
 
 # Rooted at the repository, so README.md, docs/ and student/ open in Lab and the notebooks'
 # links to ../docs/ resolve.

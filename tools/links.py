@@ -32,8 +32,12 @@ _PART = r"[^/\s)\"'`?]+"
 BINDER = re.compile(rf"https://mybinder\.org/v2/gh/{_PART}/{_PART}/{_PART}")
 COLAB = re.compile(rf"https://colab\.research\.google\.com/github/{_PART}/{_PART}/blob/{_PART}")
 GIT_INSTALL = re.compile(r"sms-cookies(?:\[[\w,]*\])? @ git\+[^\s\"'`]+")
-#: What Colab installs: the package and gunicorn for notebook 07 (Colab runs Linux; it has Jupyter).
-COLAB_EXTRAS = "production"
+#: The lock Colab installs first: the package's dependencies and gunicorn for notebook 07 (Colab runs
+#: Linux and brings its own Jupyter), at the versions of requirements.lock (make lock writes it).
+COLAB_LOCK = "requirements-colab.lock"
+RAW_COLAB_LOCK = re.compile(
+    rf"https://raw\.githubusercontent\.com/{_PART}/{_PART}/{_PART}/{re.escape(COLAB_LOCK)}"
+)
 
 
 def read_project(root=ROOT):
@@ -65,8 +69,12 @@ class Links:
         return f"https://colab.research.google.com/github/{self.slug}/blob/{self.tag}/{path}"
 
     def requirement(self):
-        """The pip requirement that installs the package (and gunicorn) at the release tag."""
-        return f"sms-cookies[{COLAB_EXTRAS}] @ git+{self.repository}@{self.tag}"
+        """The pip requirement that installs the package at the release tag (with --no-deps)."""
+        return f"sms-cookies @ git+{self.repository}@{self.tag}"
+
+    def colab_lock(self):
+        """The address of the release's Colab lock, which pip reads with -r."""
+        return f"https://raw.githubusercontent.com/{self.slug}/{self.tag}/{COLAB_LOCK}"
 
     def rewrite(self, text):
         """text with every Binder/Colab address and git install pointed at this repository and tag."""
@@ -74,6 +82,7 @@ class Links:
         text = COLAB.sub(
             f"https://colab.research.google.com/github/{self.slug}/blob/{self.tag}", text
         )
+        text = RAW_COLAB_LOCK.sub(self.colab_lock(), text)
         return GIT_INSTALL.sub(self.requirement(), text)
 
 

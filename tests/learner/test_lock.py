@@ -32,9 +32,13 @@ ENVIRONMENTS = [
 ]
 
 
-def entries():
-    """The lock's requirements (continuation lines joined), with their hashes."""
-    joined = re.sub(r"\\\n\s*", " ", LOCK)
+#: The smaller locks make lock writes beside it, constrained by it.
+SMALLER_LOCKS = ["requirements-colab.lock", "tools/sitebuild/build-requirements.lock"]
+
+
+def entries(text=LOCK):
+    """A lock's requirements (continuation lines joined), with their hashes."""
+    joined = re.sub(r"\\\n\s*", " ", text)
     found = []
     for line in joined.splitlines():
         line = line.split(" #", 1)[0].strip()
@@ -46,10 +50,10 @@ def entries():
     return found
 
 
-def locked(environment):
-    """{name: version} of what pip installs from the lock in this environment."""
+def locked(environment, text=LOCK):
+    """{name: version} of what pip installs from a lock in this environment."""
     versions = {}
-    for requirement, _ in entries():
+    for requirement, _ in entries(text):
         if requirement.marker is None or requirement.marker.evaluate(environment):
             name = canonicalize_name(requirement.name)
             (spec,) = requirement.specifier
@@ -102,3 +106,32 @@ def test_gunicorn_is_locked_where_it_runs_only():
 def test_the_lock_names_its_refresh_command():
     """A reader of the lock learns how to refresh it."""
     assert "make lock" in LOCK.splitlines()[1]
+
+
+@pytest.mark.parametrize("name", SMALLER_LOCKS)
+def test_the_smaller_locks_agree_with_the_lock(name):
+    """Colab's lock and the site tools' lock: exact, hashed, and never another version of a package."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert "make lock" in text.splitlines()[1]
+    for requirement, hashes in entries(text):
+        (spec,) = requirement.specifier
+        assert spec.operator == "==" and hashes, requirement
+    for environment in ENVIRONMENTS:
+        whole, part = locked(environment), locked(environment, text)
+        shared = set(whole) & set(part)
+        assert {n: part[n] for n in shared} == {n: whole[n] for n in shared}, environment
+
+
+def test_colab_s_lock_holds_the_package_s_pins_and_no_jupyter():
+    """What Colab installs: the dependencies and the production extra at pyproject's pins."""
+    text = (ROOT / "requirements-colab.lock").read_text(encoding="utf-8")
+    project = PYPROJECT["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    wanted += [Requirement(r) for r in project["optional-dependencies"]["production"]]
+    for environment in ENVIRONMENTS:
+        versions = locked(environment, text)
+        for requirement in wanted:
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                (spec,) = requirement.specifier
+                assert versions[canonicalize_name(requirement.name)] == spec.version
+        assert not {"jupyterlab", "ipykernel", "pytest"} & set(versions)

@@ -129,7 +129,7 @@ def serving(process, status_url, headers=None, seconds=90, log=None):
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer {status_url} within {seconds} s")
-            time.sleep(0.5)
+            time.sleep(0.1)
         yield
     finally:
         process.terminate()

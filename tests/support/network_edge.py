@@ -275,7 +275,9 @@ class TwilioAPI:
             ssl_context=(cert_file, key_file),
             request_handler=QuietHandler,
         )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self.server.server_port
 
     def stop(self):
@@ -380,7 +382,9 @@ class Edge:
         self.twilio = TwilioAPI(account_sid, auth_token)
         port = self.twilio.start(*map(str, files["twilio"]))
         self.proxy = ConnectProxy({"api.twilio.com:443": port}, self.ngrok_state / "routes")
-        threading.Thread(target=self.proxy.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         self.config_home = self.folder / "config"
         self.config_path = self.config_home / "ngrok" / "ngrok.yml"
 

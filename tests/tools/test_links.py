@@ -61,7 +61,7 @@ def test_every_git_install_is_this_repository_at_the_release_tag(path):
         requirement = Requirement(found)
         assert requirement.name == "sms-cookies"
         assert requirement.url == f"git+{REPOSITORY}@{TAG}"
-        assert requirement.extras == {"production"}  # Colab runs Linux: gunicorn for notebook 07
+        assert requirement.extras == set()  # its dependencies come from the Colab lock
 
 
 def test_the_readme_has_both_badges():
@@ -75,7 +75,43 @@ def test_each_notebook_installs_the_tagged_package_on_colab(path):
     install = json.loads(path.read_text(encoding="utf-8"))["cells"][1]
     source = "".join(install["source"])
     assert source.startswith('import sys\n\nif "google.colab" in sys.modules:')
-    assert f'%pip install --quiet "sms-cookies[production] @ git+{REPOSITORY}@{TAG}"' in source
+    lock = f"https://raw.githubusercontent.com/{SLUG}/{TAG}/requirements-colab.lock"
+    lines = [line.strip() for line in source.splitlines() if line.strip().startswith("%pip")]
+    assert lines == [
+        f"%pip install --quiet -r {lock}",
+        f'%pip install --quiet --no-deps "sms-cookies @ git+{REPOSITORY}@{TAG}"',
+    ]
+
+
+@pytest.mark.slow
+def test_pip_installs_the_colab_lock_as_the_install_cell_asks(tmp_path):
+    """pip itself reads the lock the cell names (here from the checkout) and checks every hash."""
+    first = ROOT / "notebooks" / "00-start-here.ipynb"
+    install = json.loads(first.read_text(encoding="utf-8"))["cells"][1]
+    (line,) = [x for x in "".join(install["source"]).splitlines() if "-r https://" in x]
+    address = line.split("-r ", 1)[1].strip()
+    local = (ROOT / address.rsplit("/", 1)[1]).as_uri()  # the file the tag will publish
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed"]
+        + ["--require-hashes", "--report", str(report), "-r", local],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    chosen = {
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    pins = [Requirement(r) for r in PROJECT["dependencies"]]
+    pins += [Requirement(r) for r in PROJECT["optional-dependencies"]["production"]]
+    for pin in pins:
+        if pin.marker is None or pin.marker.evaluate():
+            assert chosen[pin.name.lower()] == next(iter(pin.specifier)).version, pin
+    # Colab keeps its own Jupyter: the lock brings none of it.
+    assert not {"jupyterlab", "ipykernel", "notebook", "jupyter-server"} & set(chosen)
 
 
 def test_the_checker_agrees():
@@ -117,7 +153,9 @@ def test_write_moves_every_address_and_touches_only_those_lines(tmp_path):
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     new_install = "git+https://github.com/workshop-org/cookie-course@v2.3.4"
-    assert len(diff) == 2 and diff[0].startswith("-") and new_install in diff[1]
+    new_lock = "https://raw.githubusercontent.com/workshop-org/cookie-course/v2.3.4/"
+    assert len(diff) == 4 and [line[0] for line in diff] == ["-", "-", "+", "+"]
+    assert new_lock + "requirements-colab.lock" in diff[2] and new_install in diff[3]
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "https://mybinder.org/v2/gh/workshop-org/cookie-course/v2.3.4?urlpath=" in readme
     assert "colab.research.google.com/github/workshop-org/cookie-course/blob/v2.3.4/" in readme

@@ -32,7 +32,7 @@ from tools.sitebuild import slim
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WHEEL_LIST = HERE / "browser-wheels.txt"
-BUILD_REQUIREMENTS = HERE / "build-requirements.txt"
+BUILD_REQUIREMENTS = HERE / "build-requirements.lock"
 #: JupyterLite's build tools live apart from .venv (not under a hidden folder: the lite build
 #: skips hidden paths).
 TOOLS = ROOT / "build" / "site-tools"
@@ -123,7 +123,7 @@ def tools_python():
     if not (stamp.exists() and stamp.read_text() == expected):
         run(sys.executable, "-m", "venv", "--clear", TOOLS)
         run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "-r", BUILD_REQUIREMENTS)  # fmt: skip
+            "--require-hashes", "-r", BUILD_REQUIREMENTS)  # fmt: skip
         stamp.write_text(expected)
     return python
 

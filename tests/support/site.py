@@ -6,13 +6,16 @@ built_site_full with the full notebooks in the browser, which the in-browser nbv
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tools.sitebuild.serve import make_server
@@ -162,8 +165,48 @@ def site_view(request, browser_context, site_url):
     A module-scoped fixture that each test parametrizes (indirect): pytest runs all the tests of one
     view, then the next's, so each page is loaded once per width and file.
     """
+    from tests.support.browser import PageWatch
+
     page, width = request.param
     tab = browser_context.new_page()
+    tab.watch = PageWatch(tab)  # console errors and requests off this machine, from the start
     open_page(tab, site_url + page, width=width)
     yield page, tab
     tab.close(run_before_unload=False)
+
+
+def mermaid_blocks(path):
+    """How many Mermaid diagrams the source file has (```mermaid fences)."""
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    return len(re.findall(r"^\s*```mermaid\s*$", text, flags=re.M))
+
+
+def source_of(page):
+    """The repository file a page is made from, or None."""
+    stem = Path(page).stem
+    if page.startswith("notebooks/"):
+        return ROOT / "notebooks" / f"{stem}.ipynb"
+    if page.startswith("docs/"):
+        return ROOT / "docs" / f"{stem}.md"
+    return None
+
+
+class Ids(HTMLParser):
+    """Every id in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.ids.update(value for name, value in attrs if name in ("id", "name") and value)
+
+
+def ids_in(path):
+    parser = Ids()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.ids

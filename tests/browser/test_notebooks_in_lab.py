@@ -42,6 +42,9 @@ def lab(tmp_path_factory):
         f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
         "--ServerApp.port_retries=0", f"--ServerApp.root_dir={ROOT}", "--LabApp.news_url=",
         "--ServerApp.allow_root=True",
+        # window.jupyterapp: the tests open each notebook with JupyterLab's own command, in one
+        # page, instead of loading the whole of JupyterLab again for each.
+        "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
     log = (home / "lab.log").open("w")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -53,9 +56,18 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def open_notebook(page, lab, path):
-    """Open a notebook in JupyterLab and wait until its cells and diagrams have rendered."""
-    page.goto(f"{lab}/lab/tree/notebooks/{path.name}?reset")  # ?reset: no tabs from before
+def open_notebook(page, path):
+    """Open a notebook in the JupyterLab of page (others closed) and wait until its cells and
+    diagrams have rendered."""
+    page.evaluate(
+        """async path => {
+            const app = window.jupyterapp;
+            await app.restored;
+            await app.commands.execute("application:close-all");
+            await app.commands.execute("docmanager:open", {path});
+        }""",
+        f"notebooks/{path.name}",
+    )
     page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
     nb = nbformat.read(path, as_version=4)
     page.wait_for_function(
@@ -116,17 +128,27 @@ def solution_lines(cell, elsewhere):
     return [line for line in lines if len(line) > 12 and line not in elsewhere]
 
 
+@pytest.fixture(scope="module")
+def lab_page(browser_context, lab):
+    """One tab of JupyterLab (no tabs from before), loaded once for the module."""
+    page = browser_context.new_page()
+    watch = PageWatch(page)
+    page.goto(f"{lab}/lab?reset")  # ?reset: no tabs from before
+    page.wait_for_function("() => !!window.jupyterapp", timeout=60_000)
+    yield page, watch
+    page.close(run_before_unload=False)
+
+
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=lambda p: p.name)
-def opened(request, browser_context, lab):
-    """Each notebook opened once in a tab of its own, for every test of this module to look at.
+def opened(request, lab_page):
+    """Each notebook opened once, for every test of this module to look at.
 
     (A module-scoped parameter: pytest runs all of one notebook's tests, then the next's.)
     """
-    page = browser_context.new_page()
-    watch = PageWatch(page)
-    nb = open_notebook(page, lab, request.param)
-    yield request.param, nb, page, watch
-    page.close(run_before_unload=False)
+    page, watch = lab_page
+    watch.console_errors.clear()
+    nb = open_notebook(page, request.param)
+    return request.param, nb, page, watch
 
 
 def test_solutions_stay_hidden_until_opened(opened):

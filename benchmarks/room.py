@@ -5,8 +5,9 @@
 Replays, for N learners at once, the files one real Chromium fetched for notebook 03's "Run in
 your browser" until its kernel was ready (benchmarks/room-03.txt; --record fetches the list again
 with Chromium), against `make serve-site` and, in the same run and on the same `_site/`, against
-nginx when it is installed (a config of its own in a temporary folder, 127.0.0.1 only, one worker
-like serve-site's one process, gzip_static on so both send the same gzip copies). Each learner is
+nginx when it is installed (a config of its own in a temporary folder, 127.0.0.1 only, one worker;
+serve-site runs its default, one process per core up to 4; gzip_static on so both send the same
+gzip copies). Each learner is
 a browser: up to 6 connections kept alive, "Accept-Encoding: gzip, deflate" as Chromium sends over
 plain HTTP, then a reload that revalidates each file with its ETag. Prints, per server and round:
 the time until every learner has every file, failed or stalled (> 60 s) requests, bytes per

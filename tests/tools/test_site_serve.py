@@ -5,11 +5,13 @@ Each test serves a small folder of its own on 127.0.0.1 and talks to it with rea
 (requests, http.client, raw sockets); the backlog is read back from the kernel with iproute2's ss.
 """
 
+import contextlib
 import gzip
 import http.client
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -270,3 +272,76 @@ def test_a_learners_first_visit_is_under_16_mb_and_a_reload_under_100_kb(browser
     assert [d for d in first if d.status >= 400] == []
     assert total(d for d in first if d.path.endswith("favicon.ico")) < 20_000  # 319 KB x 2 before
     assert total(reload) < 100_000
+
+
+def start_serve_site(folder, *options):
+    """`python -m tools.sitebuild serve` on folder, in a process group of its own: (process, url)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tools.sitebuild", "serve", "--out", str(folder)]
+        + ["--host", "127.0.0.1", "--port", "0", *options],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines = [process.stdout.readline() for _ in range(3)]
+    url = re.search(r"Write this on the board: (http://127\.0\.0\.1:\d+/)", "".join(lines))
+    assert url, lines
+    return process, url.group(1)
+
+
+def answers(url):
+    """True while something answers HTTP at url."""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def gone_within(url, seconds):
+    """True once nothing answers at url, waiting at most seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not answers(url):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="one server process without fork")
+
+
+@needs_fork
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_stop_ends_every_server_process(folder, signum):
+    process, url = start_serve_site(folder, "--processes", "2")
+    try:
+        assert all(answers(url) for _ in range(20))
+        group = os.getpgid(process.pid)
+        # Ctrl+C in a terminal reaches the whole process group; SIGTERM only the process.
+        if signum == "SIGINT":
+            os.killpg(group, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert "Stopped." in process.stdout.read()
+        assert gone_within(url, 5)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(group, 0)  # no process of the group is left
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@needs_fork
+def test_a_killed_parent_leaves_no_server_holding_the_port(folder):
+    process, url = start_serve_site(folder, "--processes", "2")
+    try:
+        assert answers(url)
+        process.kill()
+        process.wait(10)
+        assert gone_within(url, 5)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

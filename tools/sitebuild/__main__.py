@@ -64,6 +64,12 @@ def main(argv=None):
     parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 (a room's machines must reach it)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="server processes for serve (default: one per core, at most 4; 1 on Windows)",
+    )
+    parser.add_argument(
         "--allow-uncommitted",
         action="store_true",
         help="publish the checkout's tracked files as they are, changes not committed included",
@@ -79,7 +85,7 @@ def main(argv=None):
     if args.command == "fetch":
         lite.fetch(args.cache)
     elif args.command == "serve":
-        return serve.serve(args.out.resolve(), args.host, args.port)
+        return serve.serve(args.out.resolve(), args.host, args.port, args.processes)
     else:
         build(
             args.out.resolve(),

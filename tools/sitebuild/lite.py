@@ -12,6 +12,7 @@ import email.parser
 import functools
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -122,8 +123,12 @@ def tools_python():
     expected = hashlib.sha256(BUILD_REQUIREMENTS.read_bytes()).hexdigest()
     if not (stamp.exists() and stamp.read_text() == expected):
         run(sys.executable, "-m", "venv", "--clear", TOOLS)
-        run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--require-hashes", "-r", BUILD_REQUIREMENTS)  # fmt: skip
+        if importlib.util.find_spec("uv"):  # make installs uv in .venv: 2 s where pip takes 12
+            run(sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", python,
+                "--require-hashes", "-r", BUILD_REQUIREMENTS)  # fmt: skip
+        else:
+            run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--require-hashes", "-r", BUILD_REQUIREMENTS)  # fmt: skip
         stamp.write_text(expected)
     return python
 

@@ -236,8 +236,46 @@ def find_auth_token(auth_token=None, ask=False, env_file=".env"):
     return (typed, None) if typed else (None, "none-typed")
 
 
-def explain(error, timeout=DEFAULT_TIMEOUT, secret=None):
-    """Map a pyngrok error to a NoTunnel with one plain sentence; the token never appears in it."""
+def agent_has_token(config=None):
+    """True when the ngrok agent started with an auth token: pyngrok's, NGROK_AUTHTOKEN's or its
+    config file's (agent.authtoken, or authtoken in an old file), as the agent looks for one."""
+    import yaml  # pyngrok's own dependency
+
+    config = config or conf.get_default()
+    if config.auth_token or os.environ.get("NGROK_AUTHTOKEN"):
+        return True
+    try:
+        with open(conf.get_config_path(config), encoding="utf-8") as file:
+            data = yaml.safe_load(file) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    agent = data.get("agent") if isinstance(data, dict) else None
+    return bool((agent or {}).get("authtoken") or (data or {}).get("authtoken"))
+
+
+def lost_startup_error(error):
+    """True for pyngrok's "unable to start" with no error from the agent.
+
+    pyngrok reads the agent's first lines and stops reading as soon as the agent has exited: an
+    agent that prints a line, then its error and exits (no token: ERR_NGROK_4018) can be done
+    before pyngrok has read past the first line, and the error is lost. Seen on a loaded machine.
+    """
+    return (
+        isinstance(error, PyngrokNgrokError)
+        and "unable to start" in str(error)
+        and not getattr(error, "ngrok_error", None)
+    )
+
+
+def explain(error, timeout=DEFAULT_TIMEOUT, secret=None, config=None):
+    """Map a pyngrok error to a NoTunnel with one plain sentence; the token never appears in it.
+
+    config: the PyngrokConfig the failed call used (pyngrok's default when None).
+    """
+    if lost_startup_error(error) and not agent_has_token(config):
+        # What the agent says without a token, when pyngrok missed it saying so.
+        code = "ERR_NGROK_4018"
+        return NoTunnel("no-token", MESSAGES["agent-token"].format(code=code))
     if isinstance(error, PyngrokNgrokInstallError):
         return NoTunnel("no-download", MESSAGES["no-download"])
     if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
@@ -322,7 +360,7 @@ def open_tunnel(
     if "bug" in outcome:
         raise outcome["bug"]
     if "error" in outcome:
-        return explain(outcome["error"], timeout=timeout, secret=token)
+        return explain(outcome["error"], timeout=timeout, secret=token, config=config)
 
     ngrok_url = outcome["tunnel"].public_url
     public_url = "https://" + ngrok_url.split("://", 1)[-1]  # ngrok serves both; Twilio wants https

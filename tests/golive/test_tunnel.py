@@ -4,6 +4,7 @@ import io
 import threading
 
 import pytest
+from pyngrok.conf import PyngrokConfig
 from pyngrok.exception import (
     PyngrokError,
     PyngrokNgrokError,
@@ -311,3 +312,46 @@ def test_real_pyngrok_offline_says_ngrok_cannot_be_downloaded(offline, tmp_path,
     out, err = capsys.readouterr()
     assert out == ""  # no "Downloading ngrok ..." line left behind in a notebook
     assert TOKEN not in out + err + result.message
+
+
+# pyngrok stops reading the agent's output once the agent has exited; an agent that prints a line,
+# its error and exits can be done before pyngrok reads past the first line. The error pyngrok then
+# raises is this one (its own words and shape, pyngrok/process.py), with no ngrok_error.
+LOST = "The ngrok process was unable to start."
+
+
+def no_token_anywhere(tmp_path):
+    """A pyngrok config with no token whose ngrok config file does not exist."""
+    return PyngrokConfig(config_path=str(tmp_path / "ngrok.yml"))
+
+
+def test_a_lost_error_without_any_token_is_the_missing_token(tmp_path):
+    found = tunnel.explain(PyngrokNgrokError(LOST, []), config=no_token_anywhere(tmp_path))
+    assert found.reason == "no-token"
+    assert "ERR_NGROK_4018" in found.message and "NGROK_AUTHTOKEN" in found.message
+
+
+@pytest.mark.parametrize("where", ["pyngrok", "environment", "agent.authtoken", "authtoken"])
+def test_a_lost_error_with_a_token_says_what_pyngrok_said(tmp_path, monkeypatch, where):
+    config = no_token_anywhere(tmp_path)
+    if where == "pyngrok":
+        config.auth_token = "2abcTOKEN"
+    elif where == "environment":
+        monkeypatch.setenv("NGROK_AUTHTOKEN", "2abcTOKEN")
+    elif where == "agent.authtoken":  # ngrok v3's config file (ngrok config add-authtoken)
+        (tmp_path / "ngrok.yml").write_text('version: "3"\nagent:\n  authtoken: 2abcTOKEN\n')
+    else:  # an ngrok v2 file
+        (tmp_path / "ngrok.yml").write_text('version: "2"\nauthtoken: 2abcTOKEN\n')
+    found = tunnel.explain(PyngrokNgrokError(LOST, []), config=config)
+    assert found.reason == "error"
+    assert "unable to start" in found.message and "4018" not in found.message
+
+
+def test_an_error_the_agent_gave_is_never_replaced(tmp_path):
+    error = PyngrokNgrokError(
+        "The ngrok process errored on start: authentication failed ... ERR_NGROK_107.",
+        [],
+        "authentication failed: ... ERR_NGROK_107",
+    )
+    found = tunnel.explain(error, config=no_token_anywhere(tmp_path))
+    assert found.reason == "token-refused" and "ERR_NGROK_107" in found.message

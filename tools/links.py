@@ -107,7 +107,11 @@ def files(root=ROOT):
     """The files that carry badges or install commands."""
     return [
         root / "README.md",
-        *sorted((root / "docs").glob("**/*.md")),
+        *sorted(  # not a copy in a hidden folder (JupyterLab's .ipynb_checkpoints, say)
+            path
+            for path in (root / "docs").glob("**/*.md")
+            if not any(part.startswith(".") for part in path.relative_to(root).parts)
+        ),
         *sorted((root / "notebooks").glob("*.ipynb")),
     ]
 

@@ -64,6 +64,9 @@ def lab(tmp_path_factory):
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
+            # Lab saves a checkpoint of each file it opens: in a folder of the test's, not in the
+            # learner's checkout.
+            f"--FileCheckpoints.checkpoint_dir={tmp_path_factory.mktemp('checkpoints')}",
         ],
         cwd=ROOT,
         env={**os.environ, **fresh},

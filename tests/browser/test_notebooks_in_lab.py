@@ -45,6 +45,8 @@ def lab(tmp_path_factory):
         # window.jupyterapp: the tests open each notebook with JupyterLab's own command, in one
         # page, instead of loading the whole of JupyterLab again for each.
         "--LabApp.expose_app_in_browser=True",
+        # Lab saves a checkpoint of each file it opens: here, not in the learner's checkout.
+        f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",
     ]  # fmt: skip
     log = (home / "lab.log").open("w")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)

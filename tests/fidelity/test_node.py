@@ -31,7 +31,10 @@ def ask(questions):
     if node is None:
         pytest.skip("Node.js is not installed: no second opinion from twilio-node")
     if not (NODE_DIR / "node_modules" / ".installed-stamp").exists():
-        pytest.skip("tests/node/node_modules is missing: run `make node-oracle` (needs npm)")
+        pytest.skip(
+            "tests/node/node_modules is missing: run `make node-oracle`, or without make "
+            "`npm ci --prefix tests/node`"
+        )
     done = subprocess.run(
         [node, str(NODE_DIR / "oracle.js")],
         input=json.dumps(questions),

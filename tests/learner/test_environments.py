@@ -40,7 +40,8 @@ DOCUMENTED = [
     ROOT / "environment.yml",
     ROOT / "Makefile",
     ROOT / "README.md",
-    *sorted((ROOT / "docs").glob("**/*.md")),
+    # docs/, not the copies JupyterLab keeps in hidden .ipynb_checkpoints folders
+    *sorted(p for p in (ROOT / "docs").glob("**/*.md") if ".ipynb_checkpoints" not in p.parts),
     *sorted((ROOT / "notebooks").glob("*.ipynb")),
 ]
 

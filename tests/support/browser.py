@@ -148,7 +148,10 @@ AXE = Path(__file__).resolve().parents[1] / "node" / "node_modules" / "axe-core"
 def axe_violations(page, impacts=("serious", "critical")):
     """axe-core's violations on the page as it is now: [(rule, impact, [target, ...]), ...]."""
     if not AXE.exists():
-        pytest.skip("axe-core is not installed (make node-oracle installs tests/node)")
+        pytest.skip(
+            "axe-core is not installed: run `make node-oracle`, or without make "
+            "`npm ci --prefix tests/node`"
+        )
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))
     found = page.evaluate(

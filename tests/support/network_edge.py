@@ -60,7 +60,8 @@ def spec_missing_reason():
         return None
     return (
         "Twilio's OpenAPI description is not installed (tests/oai/node_modules): run "
-        "`make twilio-oai` (needs npm) to test against the real twilio SDK and pyngrok."
+        "`make twilio-oai`, or without make `npm ci --prefix tests/oai --ignore-scripts`, to test "
+        "against the real twilio SDK and pyngrok."
     )
 
 

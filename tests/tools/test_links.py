@@ -23,7 +23,8 @@ BINDER_PREFIX = f"https://mybinder.org/v2/gh/{SLUG}/{TAG}?urlpath=lab/tree/"
 COLAB_PREFIX = f"https://colab.research.google.com/github/{SLUG}/blob/{TAG}/"
 FILES = [
     ROOT / "README.md",
-    *sorted((ROOT / "docs").glob("**/*.md")),
+    # docs/, not the copies JupyterLab keeps in hidden .ipynb_checkpoints folders
+    *sorted(p for p in (ROOT / "docs").glob("**/*.md") if ".ipynb_checkpoints" not in p.parts),
     *sorted((ROOT / "notebooks").glob("*.ipynb")),
 ]
 ANY_BINDER = re.compile(r"https://mybinder\.org/v2/[^\s)\"'`\\]+")

@@ -35,6 +35,9 @@ from urllib.parse import urlencode
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+# the same stop latency as the companion app's own servers
+from companion_app.serving.server import POLL_INTERVAL
+
 SPEC = (
     Path(__file__).resolve().parents[1]
     / "oai/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json"
@@ -277,7 +280,7 @@ class TwilioAPI:
             request_handler=QuietHandler,
         )
         threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
         ).start()
         return self.server.server_port
 
@@ -384,7 +387,7 @@ class Edge:
         port = self.twilio.start(*map(str, files["twilio"]))
         self.proxy = ConnectProxy({"api.twilio.com:443": port}, self.ngrok_state / "routes")
         threading.Thread(
-            target=self.proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.proxy.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, daemon=True
         ).start()
         self.config_home = self.folder / "config"
         self.config_path = self.config_home / "ngrok" / "ngrok.yml"

@@ -24,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 NOTEBOOK_PAGES = [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS]
-#: The notebook pages with a diagram.
-DIAGRAM_PAGES = [
-    f"notebooks/{nb.stem}.html"
-    for nb in NOTEBOOKS
-    if "```mermaid" in nb.read_text(encoding="utf-8")
-]
 #: Every kind of page on the site.
 PAGES = [
     "index.html",
@@ -183,6 +177,10 @@ def mermaid_blocks(path):
     else:
         text = path.read_text(encoding="utf-8")
     return len(re.findall(r"^\s*```mermaid\s*$", text, flags=re.M))
+
+
+#: The notebook pages with a diagram.
+DIAGRAM_PAGES = [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS if mermaid_blocks(nb)]
 
 
 def source_of(page):

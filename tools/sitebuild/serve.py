@@ -65,19 +65,9 @@ IDLE_TIMEOUT = 20.0
 GZIP_SUFFIX = ".gz"
 
 
-@functools.lru_cache(maxsize=4096)
-def content_etag(path, inode, size, changed_ns):
-    """The ETag of a file's content (cached per inode, size and change time, which a rebuild alters)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return f'"{digest.hexdigest()[:32]}"'
-
-
 @functools.lru_cache(maxsize=512)
 def content_bytes(path, inode, size, changed_ns):
-    """A file's bytes, read once and kept (cached like content_etag, so a rebuilt file is read again).
+    """A file's bytes, read once and kept (per inode, size and change time, which a rebuild alters).
 
     A room asks for the same 160 files 30 times over: tornado's StaticFileHandler reads each from
     disk in 64 KB pieces and waits for the socket after each; from memory the whole file is one
@@ -86,6 +76,19 @@ def content_bytes(path, inode, size, changed_ns):
     """
     with open(path, "rb") as file:
         return file.read()
+
+
+@functools.lru_cache(maxsize=4096)
+def content_etag(path, inode, size, changed_ns):
+    """The ETag of a file's content: a hash of the bytes content_bytes keeps."""
+    digest = hashlib.sha256(content_bytes(path, inode, size, changed_ns)).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def version(path):
+    """(path, inode, size, change time): what the two caches above are keyed by."""
+    stat = os.stat(path)
+    return path, stat.st_ino, stat.st_size, stat.st_ctime_ns
 
 
 def accepts_gzip(header):
@@ -128,14 +131,12 @@ class SiteHandler(tornado.web.StaticFileHandler):
 
     def compute_etag(self):
         """An ETag from the content sent, so a rebuilt file is never taken for the old one."""
-        stat = os.stat(self.absolute_path)
-        return content_etag(self.absolute_path, stat.st_ino, stat.st_size, stat.st_ctime_ns)
+        return content_etag(*version(self.absolute_path))
 
     @classmethod
     def get_content(cls, abspath, start=None, end=None):
         """The file's bytes from memory (see content_bytes), or the part a Range asked for."""
-        stat = os.stat(abspath)
-        data = content_bytes(abspath, stat.st_ino, stat.st_size, stat.st_ctime_ns)
+        data = content_bytes(*version(abspath))
         return data if start is None and end is None else data[start:end]
 
     def get_content_size(self):

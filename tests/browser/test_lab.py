@@ -105,24 +105,3 @@ def test_every_link_in_a_notebook_opens_in_lab(lab, path):
         target = posixpath.normpath(posixpath.join("notebooks", link.split("#")[0]))
         assert not target.startswith(".."), link
         assert contents(lab, target).status_code == 200, f"{path.name}: {link} -> {target}"
-
-
-def test_the_instructor_guide_link_in_07_opens_the_guide_in_lab(lab, browser_page):
-    base, _, _, token = lab
-    page, watch = browser_page
-    page.goto(f"{base}/lab/tree/notebooks/07-run-it-for-real.ipynb?token={token}")
-    page.locator(".jp-RenderedMarkdown").first.wait_for(timeout=60_000)
-    link = page.locator('.jp-RenderedMarkdown a[href*="instructor-guide"]')
-    notebook = page.locator(".jp-WindowedPanel-outer").first
-    for _ in range(200):  # Lab renders only the cells in view: scroll until the link is drawn
-        if link.count():
-            break
-        notebook.evaluate("element => element.scrollBy(0, 800)")
-        page.wait_for_timeout(100)
-    link.first.click()
-    guide = page.locator(".jp-RenderedMarkdown h1", has_text="Instructor guide")
-    guide.wait_for(timeout=30_000)
-    tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tabLabel").all_inner_texts()
-    assert "instructor-guide.md" in tabs
-    assert page.locator(".jp-Dialog").count() == 0  # no "File Load Error"
-    assert watch.console_errors == []

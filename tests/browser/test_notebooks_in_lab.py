@@ -193,3 +193,19 @@ def test_every_diagram_renders_readably(opened):
         assert box["width"] <= width + 1, f"{path.name} diagram {n}: {box}"
         assert not overlapping(image.evaluate(LABEL_BOXES)), f"{path.name} diagram {n}"
     assert not [e for e in watch.console_errors if re.search("mermaid", e, re.I)]
+
+
+def test_the_instructor_guide_link_in_07_opens_the_guide_in_lab(lab_page):
+    """07's link to docs/instructor-guide.md (a path relative to the notebook) opens the guide."""
+    page, watch = lab_page
+    open_notebook(page, ROOT / "notebooks" / "07-run-it-for-real.ipynb")
+    # From here on: what the click does (closing the notebook before can leave JupyterLab's own
+    # "Could not restore the debugger state" in the console: not the link's doing).
+    watch.console_errors.clear()
+    page.locator(f'{NOTEBOOK} .jp-RenderedMarkdown a[href*="instructor-guide"]').first.click()
+    guide = page.locator(".jp-RenderedMarkdown h1", has_text="Instructor guide")
+    guide.wait_for(timeout=30_000)
+    tabs = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tabLabel").all_inner_texts()
+    assert "instructor-guide.md" in tabs
+    assert page.locator(".jp-Dialog").count() == 0  # no "File Load Error"
+    assert watch.console_errors == []

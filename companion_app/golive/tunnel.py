@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import re
+import subprocess
 import sys
 import threading
 import warnings
@@ -257,8 +258,9 @@ def lost_startup_error(error):
     """True for pyngrok's "unable to start" with no error from the agent.
 
     pyngrok reads the agent's first lines and stops reading as soon as the agent has exited: an
-    agent that prints a line, then its error and exits (no token: ERR_NGROK_4018) can be done
-    before pyngrok has read past the first line, and the error is lost. Seen on a loaded machine.
+    agent that prints a line, then its error and exits (no token: ERR_NGROK_4018; a refused one:
+    ERR_NGROK_105 or 107) can be done before pyngrok has read past the first line, and the error
+    is lost. Seen on a loaded machine, with every kind of token.
     """
     return (
         isinstance(error, PyngrokNgrokError)
@@ -267,15 +269,72 @@ def lost_startup_error(error):
     )
 
 
+#: Seconds the agent gets to say why it cannot start when it is asked again (pyngrok's default
+#: start-up timeout).
+ASK_AGAIN_SECONDS = 15
+
+
+def startup_error_again(config=None, timeout=ASK_AGAIN_SECONDS):
+    """The agent's own start-up error, read by starting it once more as pyngrok does; or None.
+
+    pyngrok.process cannot give back an error it stopped reading (see lost_startup_error), so the
+    same command runs again (pyngrok 9.1's `ngrok start --none --log stdout` with its --config,
+    --authtoken and --region) and every line is read, with pyngrok's own NgrokLog, until the agent
+    exits, logs an error, or has started; then it is stopped. Its lines go to pyngrok's logger, as
+    pyngrok logs them (tokens hidden there by HideTokens).
+    """
+    from pyngrok.log import NgrokLog
+
+    config = config or conf.get_default()
+    command = [config.ngrok_path, "start", "--none", "--log", "stdout"]
+    for flag, value in (
+        ("--config", config.config_path),
+        ("--authtoken", config.auth_token),
+        ("--region", config.region),
+    ):
+        if value:
+            command += [flag, value]
+    try:
+        agent = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=os.name == "posix",
+        )
+    except OSError:
+        return None
+    found = []
+
+    def read():
+        logger = logging.getLogger("pyngrok.process.ngrok")
+        for line in agent.stdout:
+            entry = NgrokLog(line.strip())
+            logger.log(getattr(logging, entry.lvl, logging.INFO), line.strip())
+            if entry.lvl in ("ERROR", "CRITICAL") and entry.err:
+                found.append(entry.err)
+                return
+            if entry.msg in ("client session established", "tunnel session started"):
+                return  # it starts this time: nothing to report
+
+    reader = threading.Thread(target=read, name="ngrok-ask-again", daemon=True)
+    reader.start()
+    reader.join(timeout)
+    with contextlib.suppress(OSError):
+        agent.kill()
+    agent.wait()
+    reader.join(1)
+    agent.stdout.close()
+    return found[0] if found else None
+
+
 def explain(error, timeout=DEFAULT_TIMEOUT, secret=None, config=None):
     """Map a pyngrok error to a NoTunnel with one plain sentence; the token never appears in it.
 
-    config: the PyngrokConfig the failed call used (pyngrok's default when None).
+    config: the PyngrokConfig the failed call used (pyngrok's default when None). When pyngrok lost
+    the agent's error, the agent is asked again (startup_error_again) before a sentence is chosen.
     """
-    if lost_startup_error(error) and not agent_has_token(config):
-        # What the agent says without a token, when pyngrok missed it saying so.
-        code = "ERR_NGROK_4018"
-        return NoTunnel("no-token", MESSAGES["agent-token"].format(code=code))
     if isinstance(error, PyngrokNgrokInstallError):
         return NoTunnel("no-download", MESSAGES["no-download"])
     if isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
@@ -284,6 +343,12 @@ def explain(error, timeout=DEFAULT_TIMEOUT, secret=None, config=None):
     if code is None and isinstance(error, PyngrokNgrokError):
         found = ERROR_CODE.search(str(error))
         code = found.group(0) if found else None
+    if code is None and lost_startup_error(error):
+        if not agent_has_token(config):
+            code = "ERR_NGROK_4018"  # what the agent says without a token: no need to ask
+        else:
+            found = ERROR_CODE.search(startup_error_again(config) or "")
+            code = found.group(0) if found else None
     if code == "ERR_NGROK_4018":
         return NoTunnel("no-token", MESSAGES["agent-token"].format(code=code))
     if code in TOKEN_CODES:

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from pyngrok import conf, installer
+from pyngrok.conf import PyngrokConfig
+from pyngrok.exception import PyngrokNgrokError
 from twilio.request_validator import RequestValidator
 
 from companion_app import create_app
 from companion_app.golive import number_record
 from companion_app.golive.live import go_live
 from companion_app.golive.number import point_number, restore_all, restore_by_hand
-from companion_app.golive.tunnel import open_tunnel
+from companion_app.golive.tunnel import explain, open_tunnel
 from tests.golive.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -139,6 +142,53 @@ def test_a_refused_ngrok_token_is_never_shown(
     logged = "\n".join(r.getMessage() for r in everything_shown.records)
     assert code in logged  # the agent's lines were logged ...
     no_secret(logged + capsys.readouterr().err, token)  # ... without the token
+
+
+# pyngrok's words (pyngrok/process.py) when it stopped reading an agent that had already exited,
+# before the agent's error line: what a loaded machine gets for every refused token now and then.
+LOST = "The ngrok process was unable to start."
+
+
+def config_with(token):
+    """The PyngrokConfig open_tunnel makes for a token (the stand-in is on PYNGROK_NGROK_PATH),
+    with the config file pyngrok writes before it starts the agent."""
+    config = PyngrokConfig(auth_token=token, config_path=conf.get_default().config_path)
+    installer.install_default_config(config.config_path)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [("not-a-token", "ERR_NGROK_105"), (NGROK_TOKEN, "ERR_NGROK_107")],
+    ids=["malformed", "revoked"],
+)
+def test_an_error_pyngrok_lost_is_asked_of_the_agent_again(
+    edge, monkeypatch, everything_shown, capsys, token, code
+):
+    monkeypatch.setenv("NGROK_STANDIN_REVOKED", NGROK_TOKEN)
+    found = explain(PyngrokNgrokError(LOST, []), secret=token, config=config_with(token))
+    assert found.message == (
+        f"ngrok refused the auth token ({code}): copy it again from "
+        "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN."
+    )
+    logged = "\n".join(r.getMessage() for r in everything_shown.records)
+    assert code in logged  # the agent's lines are logged as pyngrok logs them ...
+    no_secret(logged + capsys.readouterr().err, token)  # ... without the token
+
+
+def test_an_agent_that_starts_when_asked_again_is_stopped(edge):
+    found = explain(
+        PyngrokNgrokError(LOST, []), secret=NGROK_TOKEN, config=config_with(NGROK_TOKEN)
+    )
+    assert found.message == (
+        "The ngrok tunnel could not open (The ngrok process was unable to start): see the ngrok "
+        "log, or try again."
+    )
+    # The agent asked again is not left running: the account's one agent session is free (a
+    # second agent would be refused with ERR_NGROK_108).
+    opened = open_tunnel(5997, auth_token=NGROK_TOKEN)
+    assert opened.ok, opened.message
+    opened.close()
 
 
 @pytest.mark.slow

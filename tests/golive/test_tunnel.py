@@ -333,7 +333,9 @@ def test_a_lost_error_without_any_token_is_the_missing_token(tmp_path):
 
 @pytest.mark.parametrize("where", ["pyngrok", "environment", "agent.authtoken", "authtoken"])
 def test_a_lost_error_with_a_token_says_what_pyngrok_said(tmp_path, monkeypatch, where):
+    """When the agent cannot be asked again either (here: no program at ngrok_path)."""
     config = no_token_anywhere(tmp_path)
+    config.ngrok_path = str(tmp_path / "no-ngrok-here")
     if where == "pyngrok":
         config.auth_token = "2abcTOKEN"
     elif where == "environment":

@@ -153,20 +153,47 @@ def at(pages, widths):
 
 
 @pytest.fixture(scope="module")
-def site_view(request, browser_context, site_url):
+def site_tab(browser_context):
+    """{page: tab}: the tab site_view last opened a page in, kept for that page's other widths."""
+    held = {}
+    yield held
+    for tab in held.values():
+        tab.close(run_before_unload=False)
+
+
+#: Resolves after the browser has drawn two frames (the site's script redoes its layout work in
+#: the frame after a resize).
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+@pytest.fixture(scope="module")
+def site_view(request, browser_context, site_tab, site_url):
     """(page, tab): a page of the site opened at a width, once for every test that only looks at it.
 
     A module-scoped fixture that each test parametrizes (indirect): pytest runs all the tests of one
-    view, then the next's, so each page is loaded once per width and file.
+    view, then the next's, so each page is loaded once per file. The same page at another width
+    (at() puts them one after the other) is the loaded page with its window resized, as a phone
+    turned or a window narrowed: the layout is the CSS's, and the site's script redoes the one
+    thing it measures (which boxes scroll sideways) on resize. A test that changes its view (the
+    reader's solutions test opens them) is written last in its file, so it runs last on that view.
     """
     from tests.support.browser import PageWatch
 
     page, width = request.param
-    tab = browser_context.new_page()
-    tab.watch = PageWatch(tab)  # console errors and requests off this machine, from the start
-    open_page(tab, site_url + page, width=width)
+    tab = site_tab.get(page)
+    if tab is None:
+        for old in site_tab.values():
+            old.close(run_before_unload=False)
+        site_tab.clear()
+        tab = browser_context.new_page()
+        tab.watch = PageWatch(tab)  # console errors and requests off this machine, from the start
+        open_page(tab, site_url + page, width=width)
+        site_tab[page] = tab
+    elif tab.viewport_size["width"] != width:
+        tab.set_viewport_size({"width": width, "height": tab.viewport_size["height"]})
+        tab.evaluate(TWO_FRAMES)
+        tab.evaluate("() => window.scrollTo(0, 0)")
     yield page, tab
-    tab.close(run_before_unload=False)
 
 
 def mermaid_blocks(path):

@@ -166,6 +166,7 @@ def test_an_error_pyngrok_lost_is_asked_of_the_agent_again(
     edge, monkeypatch, everything_shown, capsys, token, code
 ):
     monkeypatch.setenv("NGROK_STANDIN_REVOKED", NGROK_TOKEN)
+    everything_shown.set_level(logging.DEBUG, logger="pyngrok")  # whatever an earlier test set
     found = explain(PyngrokNgrokError(LOST, []), secret=token, config=config_with(token))
     assert found.message == (
         f"ngrok refused the auth token ({code}): copy it again from "

@@ -22,7 +22,7 @@ OAI_STAMP := $(OAI_DIR)/node_modules/.installed-stamp
 # JupyterLab refuses to start as root (as in many containers) unless told it may.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-.PHONY: lock lab test test-browser test-cli lint format bench student notebooks links site serve-site clean help node-oracle twilio-oai
+.PHONY: setup lock lab test test-browser test-cli lint format bench student notebooks links site serve-site clean help node-oracle twilio-oai
 
 help:
 	@echo "make lab      open the notebook series in JupyterLab"
@@ -39,12 +39,15 @@ help:
 	@echo "make clean    remove .venv and caches"
 
 # The lock is installed by uv (same files, same hashes as pip would check): 6 s where pip takes
-# 34 s with its cache warm, measured on the 2-core CI machine.
+# 34 s with its cache warm, measured on the 2-core CI machine. --compile-bytecode writes the .pyc
+# files pip writes by default: without them, where PYTHONDONTWRITEBYTECODE is set (as in many
+# containers and CI machines), every Python process (Lab, each kernel, each test worker) compiles
+# what it imports again; make test took 2:46 without them and 2:22 with them (+3 s to install).
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("sms-cookies needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip $(UV)
-	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --compile-bytecode --require-hashes -r $(LOCK)
 	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
@@ -86,7 +89,12 @@ $(OAI_STAMP): $(OAI_DIR)/package.json $(OAI_DIR)/package-lock.json
 		echo "npm not found: the tests against the real twilio SDK and pyngrok will be skipped"; \
 	fi
 
-test: $(STAMP) lint node-oracle twilio-oai
+# The Python environment and the two npm folders do not depend on each other: they are made side
+# by side (a fresh clone's set-up: 13 s one after the other, 8 s side by side).
+setup:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) node-oracle twilio-oai
+
+test: setup lint
 	$(BIN)/python -m pytest -n auto
 
 # Twilio's CLI signing requests for the webhook (opt-in: see the note on NODE_DIR above).

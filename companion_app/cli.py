@@ -164,7 +164,9 @@ def run_production(args):
         log_config = Path(folder) / "logging.json"
         log_config.write_text(json.dumps(production.LOG_CONFIG), encoding="utf-8")
         bind = f"{args.host}:{args.port}"
-        command = production.gunicorn_command(production.APP, bind, args.workers, log_config)
+        command = production.gunicorn_command(
+            production.APP, bind, args.workers, log_config, folder=folder
+        )
         return production.run_in_foreground(command, env=env)
 
 

@@ -111,14 +111,20 @@ WORKER_OPTIONS = ("--worker-class", "gthread", "--threads", "64")
 GRACEFUL_TIMEOUT = 10
 
 
-def gunicorn_command(app_spec, bind, workers, log_config=None, worker_options=WORKER_OPTIONS):
+def gunicorn_command(
+    app_spec, bind, workers, log_config=None, worker_options=WORKER_OPTIONS, folder=None
+):
     """The gunicorn command line that `serve --production` and Gunicorn both run.
 
     bind is "host:port"; log_config, the path of a JSON file holding LOG_CONFIG (None: no app or
-    access log lines). The app spec comes last.
+    access log lines); folder, the caller's own temporary folder, where each worker's heartbeat
+    file goes (`--worker-tmp-dir`; gunicorn's default is the system's temp folder, where a file
+    shows up for a moment at each worker's start). The app spec comes last.
     """
     command = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers)]
     command += [*worker_options, "--no-control-socket", "--graceful-timeout", str(GRACEFUL_TIMEOUT)]
+    if folder is not None:
+        command += ["--worker-tmp-dir", str(folder)]
     if log_config is not None:
         command += ["--log-config-json", str(log_config), "--access-logfile", "-"]
         command += ["--access-logformat", ACCESS_LOG_FORMAT]
@@ -163,7 +169,12 @@ class Gunicorn:
             log_config = Path(self._folder.name) / "logging.json"
             log_config.write_text(json.dumps(LOG_CONFIG), encoding="utf-8")
         command = gunicorn_command(
-            self.app_spec, "127.0.0.1:0", self.workers, log_config, self.worker_options
+            self.app_spec,
+            "127.0.0.1:0",
+            self.workers,
+            log_config,
+            self.worker_options,
+            folder=self._folder.name,
         )
         return [*command[:-1], *self.extra_args, command[-1]]
 

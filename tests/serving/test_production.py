@@ -122,7 +122,7 @@ def test_serve_by_name_stops_the_earlier_one_and_stop_all_stops_everything():
 
 
 def test_the_cli_and_gunicorn_run_the_same_gunicorn_options(monkeypatch):
-    """serve --production and production.Gunicorn differ only in the port and the log file's path."""
+    """serve --production and production.Gunicorn differ only in the port and their own folder."""
     monkeypatch.setenv("SECRET_KEY", "k")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TEST_AUTH_TOKEN)
     ran = []
@@ -148,7 +148,12 @@ def test_the_cli_and_gunicorn_run_the_same_gunicorn_options(monkeypatch):
         flags = list(command)
         flags[flags.index("--bind") + 1] = "HOST:PORT"
         flags[flags.index("--log-config-json") + 1] = "LOGGING.json"
+        flags[flags.index("--worker-tmp-dir") + 1] = "FOLDER"
         return flags
+
+    for command in (from_cli, from_class):  # the workers' heartbeat files: in the caller's folder
+        folder = command[command.index("--worker-tmp-dir") + 1]
+        assert Path(command[command.index("--log-config-json") + 1]).parent == Path(folder)
 
     assert options(from_cli) == options(from_class)
     assert cli_log_config == class_log_config

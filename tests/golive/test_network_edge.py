@@ -123,22 +123,31 @@ def test_twilio_down_mid_restore_keeps_the_record_until_restore_number(live_sett
     restore_all()
 
 
-@pytest.mark.parametrize(
+#: A token ngrok refuses for its shape (105), and one it has revoked (107; NGROK_STANDIN_REVOKED).
+REFUSED_TOKENS = pytest.mark.parametrize(
     ("token", "code"),
     [("not-a-token", "ERR_NGROK_105"), (NGROK_TOKEN, "ERR_NGROK_107")],
     ids=["malformed", "revoked"],
 )
+
+
+def refused(code):
+    """The sentence a learner reads for a refused ngrok token."""
+    return (
+        f"ngrok refused the auth token ({code}): copy it again from "
+        "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN."
+    )
+
+
+@REFUSED_TOKENS
 def test_a_refused_ngrok_token_is_never_shown(
     edge, monkeypatch, everything_shown, capsys, token, code
 ):
     monkeypatch.setenv("NGROK_STANDIN_REVOKED", NGROK_TOKEN)
-    logging.getLogger("pyngrok").setLevel(logging.NOTSET)
+    everything_shown.set_level(logging.DEBUG, logger="pyngrok")  # whatever an earlier test set
     opened = open_tunnel(5999, auth_token=token)
     assert not opened.ok
-    assert opened.message == (
-        f"ngrok refused the auth token ({code}): copy it again from "
-        "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN."
-    )
+    assert opened.message == refused(code)
     logged = "\n".join(r.getMessage() for r in everything_shown.records)
     assert code in logged  # the agent's lines were logged ...
     no_secret(logged + capsys.readouterr().err, token)  # ... without the token
@@ -157,21 +166,14 @@ def config_with(token):
     return config
 
 
-@pytest.mark.parametrize(
-    ("token", "code"),
-    [("not-a-token", "ERR_NGROK_105"), (NGROK_TOKEN, "ERR_NGROK_107")],
-    ids=["malformed", "revoked"],
-)
+@REFUSED_TOKENS
 def test_an_error_pyngrok_lost_is_asked_of_the_agent_again(
     edge, monkeypatch, everything_shown, capsys, token, code
 ):
     monkeypatch.setenv("NGROK_STANDIN_REVOKED", NGROK_TOKEN)
     everything_shown.set_level(logging.DEBUG, logger="pyngrok")  # whatever an earlier test set
     found = explain(PyngrokNgrokError(LOST, []), secret=token, config=config_with(token))
-    assert found.message == (
-        f"ngrok refused the auth token ({code}): copy it again from "
-        "https://dashboard.ngrok.com/get-started/your-authtoken into NGROK_AUTHTOKEN."
-    )
+    assert found.message == refused(code)
     logged = "\n".join(r.getMessage() for r in everything_shown.records)
     assert code in logged  # the agent's lines are logged as pyngrok logs them ...
     no_secret(logged + capsys.readouterr().err, token)  # ... without the token

@@ -4,12 +4,15 @@ in tests/golive/test_network_edge.py; the sentences a learner reads are in test_
 """
 
 import logging
+import shutil
 
 import pytest
+from pyngrok import installer, process
 from pyngrok.conf import PyngrokConfig
 from pyngrok.exception import PyngrokNgrokError
 
 from companion_app.golive import agent_output
+from tests.support.values import PYNGROK_LOST
 
 # ngrok's ERR_NGROK_105 as public issue threads quote it (ultrasecurity/Storm-Breaker#58): it
 # echoes the refused token.
@@ -47,11 +50,22 @@ def test_the_agent_has_a_token_where_ngrok_looks_for_one(tmp_path, monkeypatch, 
     assert agent_output.agent_has_token(config) is (where is not None)
 
 
+def test_the_real_pyngrok_raises_the_lost_error_for_an_agent_that_exits_without_a_word(tmp_path):
+    """What pyngrok raises when it read no error before the agent was gone (true(1) as the agent)."""
+    program = shutil.which("true")
+    if program is None:
+        pytest.skip("no true(1) program on this system")
+    config = PyngrokConfig(ngrok_path=program, config_path=str(tmp_path / "ngrok.yml"))
+    installer.install_default_config(config.config_path)
+    with pytest.raises(PyngrokNgrokError) as raised:
+        process.get_process(config)
+    assert str(raised.value) == PYNGROK_LOST
+    assert agent_output.lost_startup_error(raised.value)
+
+
 def test_only_pyngrok_s_unable_to_start_without_an_error_is_a_lost_error():
     # pyngrok/process.py's two start-up failures, in its words.
-    assert agent_output.lost_startup_error(
-        PyngrokNgrokError("The ngrok process was unable to start.", [])
-    )
+    assert agent_output.lost_startup_error(PyngrokNgrokError(PYNGROK_LOST, []))
     assert not agent_output.lost_startup_error(
         PyngrokNgrokError(
             "The ngrok process errored on start: authentication failed ... ERR_NGROK_107.",

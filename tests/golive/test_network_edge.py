@@ -32,6 +32,7 @@ from tests.golive.conftest import (
     NUMBER,
     OLD_URL,
 )
+from tests.support.values import PYNGROK_LOST as LOST
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "04-go-live-with-pyngrok.ipynb"
 PUBLIC = "https://example.ngrok.app"
@@ -151,11 +152,6 @@ def test_a_refused_ngrok_token_is_never_shown(
     logged = "\n".join(r.getMessage() for r in everything_shown.records)
     assert code in logged  # the agent's lines were logged ...
     no_secret(logged + capsys.readouterr().err, token)  # ... without the token
-
-
-# pyngrok's words (pyngrok/process.py) when it stopped reading an agent that had already exited,
-# before the agent's error line: what a loaded machine gets for every refused token now and then.
-LOST = "The ngrok process was unable to start."
 
 
 def config_with(token):

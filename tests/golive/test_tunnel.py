@@ -20,6 +20,7 @@ from tests.support.fakes import (
     FakeNgrok,
     resolves,
 )
+from tests.support.values import PYNGROK_LOST as LOST
 
 
 @pytest.fixture
@@ -314,12 +315,6 @@ def test_real_pyngrok_offline_says_ngrok_cannot_be_downloaded(offline, tmp_path,
     assert TOKEN not in out + err + result.message
 
 
-# pyngrok stops reading the agent's output once the agent has exited; an agent that prints a line,
-# its error and exits can be done before pyngrok reads past the first line. The error pyngrok then
-# raises is this one (its own words and shape, pyngrok/process.py), with no ngrok_error.
-LOST = "The ngrok process was unable to start."
-
-
 def no_token_anywhere(tmp_path):
     """A pyngrok config with no token whose ngrok config file does not exist."""
     return PyngrokConfig(config_path=str(tmp_path / "ngrok.yml"))
@@ -331,19 +326,12 @@ def test_a_lost_error_without_any_token_is_the_missing_token(tmp_path):
     assert "ERR_NGROK_4018" in found.message and "NGROK_AUTHTOKEN" in found.message
 
 
-@pytest.mark.parametrize("where", ["pyngrok", "environment", "agent.authtoken", "authtoken"])
-def test_a_lost_error_with_a_token_says_what_pyngrok_said(tmp_path, monkeypatch, where):
-    """When the agent cannot be asked again either (here: no program at ngrok_path)."""
+def test_a_lost_error_with_a_token_says_what_pyngrok_said(tmp_path):
+    """A token (here in ngrok's config file; every place the agent looks is in
+    test_agent_output.py) and no agent to ask again (no program at ngrok_path)."""
     config = no_token_anywhere(tmp_path)
     config.ngrok_path = str(tmp_path / "no-ngrok-here")
-    if where == "pyngrok":
-        config.auth_token = "2abcTOKEN"
-    elif where == "environment":
-        monkeypatch.setenv("NGROK_AUTHTOKEN", "2abcTOKEN")
-    elif where == "agent.authtoken":  # ngrok v3's config file (ngrok config add-authtoken)
-        (tmp_path / "ngrok.yml").write_text('version: "3"\nagent:\n  authtoken: 2abcTOKEN\n')
-    else:  # an ngrok v2 file
-        (tmp_path / "ngrok.yml").write_text('version: "2"\nauthtoken: 2abcTOKEN\n')
+    (tmp_path / "ngrok.yml").write_text('version: "3"\nagent:\n  authtoken: 2abcTOKEN\n')
     found = tunnel.explain(PyngrokNgrokError(LOST, []), config=config)
     assert found.reason == "error"
     assert "unable to start" in found.message and "4018" not in found.message

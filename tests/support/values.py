@@ -29,3 +29,9 @@ def signed_simulator(target, **options):
     options.setdefault("clock", FakeClock())
     options.setdefault("seed", 0)
     return TwilioSimulator(target, **options)
+
+
+#: pyngrok's error (its words, pyngrok/process.py) when it stopped reading an agent that had
+#: already exited, before the agent's error line: it carries no ngrok_error. A loaded machine gets
+#: it now and then for any agent that prints its error and exits.
+PYNGROK_LOST = "The ngrok process was unable to start."
